@@ -1,0 +1,128 @@
+import { recordAuditEvent, userActor } from "../audit/audit-events.js";
+import { transaction } from "../db/transaction.js";
+import type { Deps } from "../deps.js";
+import { fail } from "../lib/errors.js";
+import type { RequestMeta } from "../lib/request-meta.js";
+import { enqueueEmail } from "../mail/outbox.js";
+import { passwordChangedNotice } from "../mail/templates.js";
+import { clearAttempts, POLICIES, takeAttempt } from "../rate-limit/rate-limit.js";
+import { publishAuthChange } from "../sessions/auth-changes.js";
+import type { AuthState } from "../sessions/session-cache.js";
+import {
+  endUserSessions,
+  type IssuedSession,
+  renewSessionAuthentication,
+} from "../sessions/sessions.service.js";
+import { requireName, requireStrongPassword } from "./account-input.js";
+import { deleteAccountTokens } from "./account-tokens.js";
+import { deleteUser, findUserById, updateUser } from "./accounts.queries.js";
+import { toUser, type User } from "./user.js";
+
+/**
+ * Checks the signed-in user's password (re-authentication, password change). Limited like
+ * sign-in, so a stolen session cannot be used to guess the password.
+ */
+async function confirmPassword(deps: Deps, auth: AuthState, password: string, meta: RequestMeta) {
+  const key = `password:account:${auth.user.id}`;
+  const limit = await takeAttempt(deps.db, [{ key, policy: POLICIES.signInPerAccount }], meta.now);
+  if (!limit.allowed) {
+    throw fail("rate_limited", "Too many password attempts; try again later.", {
+      retryAfter: limit.retryAfter,
+    });
+  }
+  const user = await findUserById(deps.db, auth.user.id);
+  if (!user?.password_hash || !(await deps.passwords.verify(user.password_hash, password))) {
+    throw fail("invalid_password", "The password is incorrect.");
+  }
+  await clearAttempts(deps.db, key);
+  return user;
+}
+
+/** Makes the session fresh again after the user proves they still know the password. */
+export async function reauthenticate(
+  deps: Deps,
+  auth: AuthState,
+  input: { password: string },
+  meta: RequestMeta,
+): Promise<IssuedSession> {
+  const user = await confirmPassword(deps, auth, input.password, meta);
+  return transaction(deps.db, async (tx) => {
+    const session = await renewSessionAuthentication(deps, tx, auth, meta.now);
+    await recordAuditEvent(tx, meta, {
+      action: "user.signed_in",
+      actor: userActor(user),
+      subjectUserId: user.id,
+      target: { type: "session", id: auth.session.id },
+      metadata: { method: "reauthenticate" },
+    });
+    return session;
+  });
+}
+
+export async function updateProfile(
+  deps: Deps,
+  auth: AuthState,
+  input: { name?: string | undefined },
+  meta: RequestMeta,
+): Promise<User> {
+  return transaction(deps.db, async (tx) => {
+    const changes = input.name === undefined ? {} : { name: requireName(input.name) };
+    const user = await updateUser(tx.db, auth.user.id, { ...changes, updated_at: meta.now });
+    if (!user) throw fail("unauthenticated", "Sign in to continue.");
+    if (input.name !== undefined && input.name !== auth.user.name) {
+      await publishAuthChange(tx, deps.sessionCache, { userId: user.id });
+      await recordAuditEvent(tx, meta, {
+        action: "user.updated",
+        actor: userActor(user),
+        subjectUserId: user.id,
+        metadata: { fields: ["name"] },
+      });
+    }
+    return toUser(user);
+  });
+}
+
+/**
+ * Changes the password (fresh session and the current password). The current session gets a
+ * new token; with `revokeOtherSessions` every other device is signed out.
+ */
+export async function changePassword(
+  deps: Deps,
+  auth: AuthState,
+  input: { currentPassword: string; newPassword: string; revokeOtherSessions: boolean },
+  meta: RequestMeta,
+): Promise<IssuedSession> {
+  const user = await confirmPassword(deps, auth, input.currentPassword, meta);
+  requireStrongPassword(deps.config, input.newPassword, user, "newPassword");
+  const passwordHash = await deps.passwords.hash(input.newPassword);
+  return transaction(deps.db, async (tx) => {
+    await updateUser(tx.db, user.id, { password_hash: passwordHash, updated_at: meta.now });
+    await deleteAccountTokens(tx.db, user.id, ["password_reset"]);
+    const session = await renewSessionAuthentication(deps, tx, auth, meta.now);
+    const ended = input.revokeOtherSessions
+      ? await endUserSessions(deps, tx, user.id, auth.session.id)
+      : [];
+    await enqueueEmail(tx, passwordChangedNotice(user.email, user.name, "changed"), meta.now);
+    await recordAuditEvent(tx, meta, {
+      action: "user.password_changed",
+      actor: userActor(user),
+      subjectUserId: user.id,
+      metadata: { otherSessionsRevoked: ended.length },
+    });
+    return session;
+  });
+}
+
+/** Deletes the account with its sessions and tokens; its audit events stay. */
+export async function deleteAccount(deps: Deps, auth: AuthState, meta: RequestMeta): Promise<void> {
+  await transaction(deps.db, async (tx) => {
+    await deleteUser(tx.db, auth.user.id);
+    await publishAuthChange(tx, deps.sessionCache, { userId: auth.user.id });
+    await recordAuditEvent(tx, meta, {
+      action: "user.deleted",
+      actor: userActor(auth.user),
+      subjectUserId: auth.user.id,
+      target: { type: "user", id: auth.user.id },
+    });
+  });
+}

@@ -1,0 +1,183 @@
+import { recordAuditEvent, userActor } from "../audit/audit-events.js";
+import { isUniqueViolation } from "../db/errors.js";
+import { transaction } from "../db/transaction.js";
+import type { Deps } from "../deps.js";
+import { checkEmail } from "../lib/email-address.js";
+import { fail } from "../lib/errors.js";
+import type { RequestMeta } from "../lib/request-meta.js";
+import { enqueueEmail } from "../mail/outbox.js";
+import {
+  emailChangeConfirmation,
+  emailChangedNotice,
+  emailChangeNotice,
+  verificationEmail,
+} from "../mail/templates.js";
+import { POLICIES, takeAttempt } from "../rate-limit/rate-limit.js";
+import { publishAuthChange } from "../sessions/auth-changes.js";
+import type { AuthState } from "../sessions/session-cache.js";
+import { accountLink, requireEmail } from "./account-input.js";
+import { consumeAccountToken, deleteAccountTokens, issueAccountToken } from "./account-tokens.js";
+import { findUserByCanonicalEmail, lockUser, updateUser } from "./accounts.queries.js";
+
+const DEAD_LINK = "This verification link is invalid or has expired; ask for a new one.";
+
+async function limitEmailsTo(deps: Deps, userId: string, meta: RequestMeta): Promise<void> {
+  const limit = await takeAttempt(
+    deps.db,
+    [{ key: `mail:account:${userId}`, policy: POLICIES.emailsPerAccount }],
+    meta.now,
+  );
+  if (!limit.allowed) {
+    throw fail("rate_limited", "Too many emails were sent to this account; try again later.", {
+      retryAfter: limit.retryAfter,
+    });
+  }
+}
+
+/** Sends a new verification link to the account's address; the previous link stops working. */
+export async function resendVerification(
+  deps: Deps,
+  auth: AuthState,
+  meta: RequestMeta,
+): Promise<void> {
+  if (auth.user.emailVerifiedAt) throw fail("conflict", "This email address is already verified.");
+  await limitEmailsTo(deps, auth.user.id, meta);
+  await transaction(deps.db, async (tx) => {
+    const token = await issueAccountToken(tx.db, {
+      userId: auth.user.id,
+      purpose: "email_verification",
+      email: auth.user.email,
+      now: meta.now,
+    });
+    await enqueueEmail(
+      tx,
+      verificationEmail(
+        auth.user.email,
+        auth.user.name,
+        accountLink(deps.config, "verify-email", token),
+      ),
+      meta.now,
+    );
+  });
+}
+
+/**
+ * Asks to move the account to a new address. Nothing changes until the new address proves
+ * itself by its link; the current address is told at once.
+ */
+export async function requestEmailChange(
+  deps: Deps,
+  auth: AuthState,
+  input: { newEmail: string },
+  meta: RequestMeta,
+): Promise<void> {
+  const { email: newEmail, canonical } = requireEmail(input.newEmail, "newEmail");
+  const current = checkEmail(auth.user.email);
+  if (current.ok && current.canonical === canonical) {
+    throw fail("invalid_request", "This is already your email address.", {
+      details: [{ field: "newEmail", problem: "is the current address" }],
+    });
+  }
+  if (await findUserByCanonicalEmail(deps.db, canonical)) {
+    throw fail("email_taken", "Another account already uses this email address.");
+  }
+  await limitEmailsTo(deps, auth.user.id, meta);
+  await transaction(deps.db, async (tx) => {
+    const token = await issueAccountToken(tx.db, {
+      userId: auth.user.id,
+      purpose: "email_change",
+      email: newEmail,
+      now: meta.now,
+    });
+    const { name, email } = auth.user;
+    await enqueueEmail(
+      tx,
+      emailChangeConfirmation(newEmail, name, accountLink(deps.config, "verify-email", token)),
+      meta.now,
+    );
+    await enqueueEmail(tx, emailChangeNotice(email, name, newEmail), meta.now);
+    await recordAuditEvent(tx, meta, {
+      action: "user.email_change_requested",
+      actor: userActor(auth.user),
+      subjectUserId: auth.user.id,
+      metadata: { newEmail },
+    });
+  });
+}
+
+/**
+ * Uses a verification link: either it verifies the account's address, or (for a link sent by
+ * an email change) the new address becomes the account's, verified.
+ */
+export async function verifyEmail(
+  deps: Deps,
+  input: { token: string },
+  meta: RequestMeta,
+): Promise<void> {
+  const limit = await takeAttempt(
+    deps.db,
+    [{ key: `token:ip:${meta.ipAddress}`, policy: POLICIES.tokenPerAddress }],
+    meta.now,
+  );
+  if (!limit.allowed) {
+    throw fail("rate_limited", "Too many attempts; try again later.", {
+      retryAfter: limit.retryAfter,
+    });
+  }
+  try {
+    await transaction(deps.db, async (tx) => {
+      const token = await consumeAccountToken(
+        tx.db,
+        input.token,
+        ["email_verification", "email_change"],
+        meta.now,
+      );
+      if (!token) throw fail("not_found", DEAD_LINK);
+      const user = await lockUser(tx.db, token.user_id);
+      if (!user) throw fail("not_found", DEAD_LINK);
+      const actor = userActor(user);
+
+      if (token.purpose === "email_verification") {
+        // A link sent to an address the account no longer has proves nothing about the account.
+        if (token.email !== user.email) throw fail("not_found", DEAD_LINK);
+        if (!user.email_verified_at) {
+          await updateUser(tx.db, user.id, { email_verified_at: meta.now, updated_at: meta.now });
+          await publishAuthChange(tx, deps.sessionCache, { userId: user.id });
+        }
+        await recordAuditEvent(tx, meta, {
+          action: "user.email_verified",
+          actor,
+          subjectUserId: user.id,
+          metadata: { email: user.email },
+        });
+        return;
+      }
+
+      const { email: newEmail, canonical } = requireEmail(token.email);
+      await updateUser(tx.db, user.id, {
+        email: newEmail,
+        email_canonical: canonical,
+        email_verified_at: meta.now,
+        updated_at: meta.now,
+      });
+      await deleteAccountTokens(tx.db, user.id, [
+        "email_verification",
+        "email_change",
+        "password_reset",
+      ]);
+      await publishAuthChange(tx, deps.sessionCache, { userId: user.id });
+      await enqueueEmail(tx, emailChangedNotice(user.email, user.name, newEmail), meta.now);
+      await recordAuditEvent(tx, meta, {
+        action: "user.email_changed",
+        actor,
+        subjectUserId: user.id,
+        metadata: { from: user.email, to: newEmail },
+      });
+    });
+  } catch (error) {
+    if (isUniqueViolation(error, "users_email_canonical_key")) {
+      throw fail("email_taken", "Another account took this email address in the meantime.");
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,82 @@
+import { recordAuditEvent, userActor } from "../audit/audit-events.js";
+import { transaction } from "../db/transaction.js";
+import type { Deps } from "../deps.js";
+import { fail } from "../lib/errors.js";
+import type { RequestMeta } from "../lib/request-meta.js";
+import { clearAttempts, POLICIES, takeAttempt } from "../rate-limit/rate-limit.js";
+import { type IssuedSession, startSession } from "../sessions/sessions.service.js";
+import { requireEmail } from "./account-input.js";
+import { findUserByCanonicalEmail } from "./accounts.queries.js";
+import { toUser, type User } from "./user.js";
+
+const INVALID = "The email address or password is incorrect.";
+
+/**
+ * Signs in with email and password. An unknown email, a wrong password and a disabled account
+ * look the same from outside: same status, body and (a dummy hash is verified) time. Attempts
+ * are limited per account and per client address before any hashing.
+ */
+export async function signIn(
+  deps: Deps,
+  input: { email: string; password: string },
+  meta: RequestMeta,
+): Promise<{ user: User; session: IssuedSession }> {
+  const { canonical } = requireEmail(input.email);
+  const accountKey = `signin:account:${canonical}`;
+  const user = await findUserByCanonicalEmail(deps.db, canonical);
+
+  const limit = await takeAttempt(
+    deps.db,
+    [
+      { key: accountKey, policy: POLICIES.signInPerAccount },
+      { key: `signin:ip:${meta.ipAddress}`, policy: POLICIES.signInPerAddress },
+    ],
+    meta.now,
+  );
+  if (!limit.allowed) {
+    if (limit.firstRefusal && user) {
+      // One event per block, not one per attempt: a flood cannot fill the audit log.
+      await transaction(deps.db, (tx) =>
+        recordAuditEvent(tx, meta, {
+          action: "user.sign_in_failed",
+          actor: userActor(user),
+          subjectUserId: user.id,
+          metadata: { reason: "rate_limited" },
+        }),
+      );
+    }
+    throw fail("rate_limited", "Too many sign-in attempts; try again later.", {
+      retryAfter: limit.retryAfter,
+    });
+  }
+
+  if (!user?.password_hash) {
+    await deps.passwords.verifyDummy(input.password);
+    throw fail("invalid_credentials", INVALID);
+  }
+  const valid = await deps.passwords.verify(user.password_hash, input.password);
+  if (!valid || user.disabled_at) {
+    await transaction(deps.db, (tx) =>
+      recordAuditEvent(tx, meta, {
+        action: "user.sign_in_failed",
+        actor: userActor(user),
+        subjectUserId: user.id,
+        metadata: { reason: valid ? "account_disabled" : "wrong_password" },
+      }),
+    );
+    throw fail("invalid_credentials", INVALID);
+  }
+
+  await clearAttempts(deps.db, accountKey);
+  const session = await transaction(deps.db, async (tx) => {
+    const issued = await startSession(deps, tx, user.id, meta);
+    await recordAuditEvent(tx, meta, {
+      action: "user.signed_in",
+      actor: userActor(user),
+      subjectUserId: user.id,
+      metadata: { method: "password" },
+    });
+    return issued;
+  });
+  return { user: toUser(user), session };
+}

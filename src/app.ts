@@ -1,0 +1,143 @@
+import { randomUUID } from "node:crypto";
+import cookie from "@fastify/cookie";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import { sql } from "kysely";
+import type { Logger } from "pino";
+import { accountRoutes } from "./accounts/accounts.routes.js";
+import { PasswordHasher } from "./accounts/password-hasher.js";
+import type { Config } from "./config.js";
+import { type Database, openDatabase } from "./db/database.js";
+import { migrate } from "./db/migrations.js";
+import type { Deps } from "./deps.js";
+import { registerAuthentication } from "./http/authenticate.js";
+import { registerErrorHandling } from "./http/error-handler.js";
+import { createLogger } from "./http/logging.js";
+import { registerSecurityHeaders } from "./http/security-headers.js";
+import { type Clock, systemClock } from "./lib/request-meta.js";
+import { createOutboxWorker, type OutboxWorker } from "./mail/outbox-worker.js";
+import { logTransport, type MailTransport, smtpTransport } from "./mail/transports.js";
+import { startMaintenance } from "./maintenance.js";
+import { SessionCache } from "./sessions/session-cache.js";
+import { sessionRoutes } from "./sessions/sessions.routes.js";
+
+export interface BuildAppOptions {
+  config: Config;
+  /** An open database; otherwise one is opened from the config (and closed with the app). */
+  database?: Database;
+  /** Where email goes; otherwise SMTP_URL, or the log. */
+  mailTransport?: MailTransport;
+  clock?: Clock;
+  logger?: Logger;
+  /** Start the outbox worker and the maintenance sweep (default true). */
+  workers?: boolean;
+}
+
+export interface AtriumApp extends FastifyInstance {
+  deps: Deps;
+  database: Database;
+  outbox: OutboxWorker;
+}
+
+/** Request bodies over this are refused with 413 before parsing (SECURITY.md INP-01). */
+const BODY_LIMIT = 64 * 1024;
+
+/** Builds the whole application without listening: what `atrium serve` and the tests both use. */
+export async function buildApp(options: BuildAppOptions): Promise<AtriumApp> {
+  const { config } = options;
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const clock = options.clock ?? systemClock;
+  const database =
+    options.database ??
+    (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger }));
+  await migrate(database.db);
+
+  const deps: Deps = {
+    config,
+    db: database.db,
+    clock,
+    logger,
+    passwords: new PasswordHasher(),
+    sessionCache: new SessionCache(database.notifications),
+  };
+
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    bodyLimit: BODY_LIMIT,
+    trustProxy: config.trustProxy,
+    genReqId: () => randomUUID(),
+    disableRequestLogging: false,
+    ajv: {
+      // Exact types (no coercion), unknown fields refused rather than dropped (SECURITY.md INP-02).
+      customOptions: {
+        coerceTypes: false,
+        removeAdditional: false,
+        allErrors: true,
+        useDefaults: true,
+      },
+    },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // Only JSON bodies are accepted (415 otherwise), which also stops form-post CSRF.
+  app.removeContentTypeParser("text/plain");
+
+  const transport =
+    options.mailTransport ??
+    (config.smtpUrl ? smtpTransport(config.smtpUrl) : logTransport(logger));
+  const outbox = createOutboxWorker({
+    db: database.db,
+    transport,
+    notifications: database.notifications,
+    logger,
+    clock,
+    from: config.mailFrom,
+  });
+
+  app.decorate("deps", deps);
+  app.decorate("database", database);
+  app.decorate("outbox", outbox);
+  app.decorateRequest("now", null as unknown as Date);
+
+  app.addHook("onRequest", async (request) => {
+    request.now = clock.now();
+  });
+  await app.register(cookie);
+  registerErrorHandling(app);
+  registerSecurityHeaders(app, config);
+  registerAuthentication(app, deps);
+
+  app.get("/healthz", { config: { public: true } }, async () => ({ status: "ok" }));
+  app.get("/readyz", { config: { public: true } }, async (_request, reply) => {
+    try {
+      await sql`SELECT 1`.execute(database.db);
+      return { status: "ok" };
+    } catch {
+      return reply
+        .code(503)
+        .send({ error: { code: "unavailable", message: "The database is not reachable." } });
+    }
+  });
+
+  await app.register(
+    async (api) => {
+      accountRoutes(api, deps);
+      sessionRoutes(api, deps);
+    },
+    { prefix: "/api/v1" },
+  );
+
+  let stopMaintenance = () => {};
+  if (options.workers !== false) {
+    app.addHook("onReady", async () => {
+      outbox.start();
+      stopMaintenance = startMaintenance(deps, logger);
+    });
+  }
+  app.addHook("onClose", async () => {
+    stopMaintenance();
+    await outbox.stop();
+    if (!options.database) await database.close();
+  });
+
+  return app as unknown as AtriumApp;
+}

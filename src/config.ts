@@ -1,0 +1,149 @@
+import { parseDuration } from "./lib/duration.js";
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  /** The origin people use (no trailing slash); email links and the CSRF check use it. */
+  readonly publicUrl: string;
+  readonly publicOrigin: string;
+  /** True over https: cookies are `Secure` and named with the `__Host-` prefix. */
+  readonly secureCookies: boolean;
+  readonly sessionCookieName: string;
+  readonly databaseUrl: string | undefined;
+  readonly dataDir: string;
+  readonly smtpUrl: string | undefined;
+  readonly mailFrom: string;
+  readonly signup: "open" | "invite-only";
+  readonly personalOrgs: boolean;
+  readonly sessionTtlMs: number;
+  readonly sessionRefreshMs: number;
+  readonly sessionFreshMs: number;
+  readonly sessionMaxAgeMs: number;
+  readonly passwordMinLength: number;
+  readonly trustProxy: boolean | string[];
+  readonly invitationTtlMs: number;
+  readonly logLevel: string;
+}
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+type Env = Record<string, string | undefined>;
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+
+function duration(env: Env, name: string, fallback: string): number {
+  const raw = env[name] ?? fallback;
+  const value = parseDuration(raw);
+  if (value === undefined) {
+    throw new ConfigError(`${name} must be a duration like 90s, 15m, 1h or 7d (got "${raw}")`);
+  }
+  return value;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
+  }
+  return Number(raw);
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (raw === "true") return true;
+  if (raw === "false") return false;
+  throw new ConfigError(`${name} must be true or false (got "${raw}")`);
+}
+
+function url(env: Env, name: string, protocols: string[]): URL | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} must be a URL (${protocols.join(" or ")})`);
+  }
+  if (!protocols.includes(parsed.protocol.slice(0, -1))) {
+    throw new ConfigError(
+      `${name} must start with ${protocols.map((p) => `${p}://`).join(" or ")}`,
+    );
+  }
+  return parsed;
+}
+
+/** Reads the environment once into a frozen Config; a bad value throws one clear line. */
+export function loadConfig(env: Env = process.env): Config {
+  const port = integer(env, "PORT", 3000, 0, 65535);
+  const host = env.HOST || "127.0.0.1";
+
+  const publicUrl =
+    url(env, "PUBLIC_URL", ["http", "https"]) ?? new URL(`http://localhost:${port}`);
+  if (publicUrl.search || publicUrl.hash || publicUrl.username) {
+    throw new ConfigError("PUBLIC_URL must not carry credentials, a query or a fragment");
+  }
+  const secureCookies = publicUrl.protocol === "https:";
+
+  const databaseUrl = url(env, "DATABASE_URL", ["postgres", "postgresql"]);
+  const smtpUrl = url(env, "SMTP_URL", ["smtp", "smtps"]);
+
+  const signup = env.ATRIUM_SIGNUP || "open";
+  if (signup !== "open" && signup !== "invite-only") {
+    throw new ConfigError(`ATRIUM_SIGNUP must be open or invite-only (got "${signup}")`);
+  }
+
+  const sessionTtlMs = duration(env, "ATRIUM_SESSION_TTL", "7d");
+  const sessionRefreshMs = duration(env, "ATRIUM_SESSION_REFRESH", "1d");
+  const sessionMaxAgeMs = duration(env, "ATRIUM_SESSION_MAX_AGE", "30d");
+  if (sessionRefreshMs >= sessionTtlMs) {
+    throw new ConfigError("ATRIUM_SESSION_REFRESH must be shorter than ATRIUM_SESSION_TTL");
+  }
+
+  const trustProxyRaw = env.ATRIUM_TRUST_PROXY ?? "false";
+  let trustProxy: boolean | string[];
+  if (trustProxyRaw === "true" || trustProxyRaw === "false" || trustProxyRaw === "") {
+    trustProxy = trustProxyRaw === "true";
+  } else {
+    trustProxy = trustProxyRaw.split(",").map((part) => part.trim());
+    if (trustProxy.some((part) => !/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(part))) {
+      throw new ConfigError(
+        "ATRIUM_TRUST_PROXY must be true, false or a comma-separated list of proxy addresses",
+      );
+    }
+  }
+
+  const logLevel = env.LOG_LEVEL || "info";
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")} (got "${logLevel}")`);
+  }
+
+  const mailFrom = env.MAIL_FROM || "Atrium <no-reply@localhost>";
+  if (/[\r\n]/.test(mailFrom)) throw new ConfigError("MAIL_FROM must be a single line");
+
+  return Object.freeze({
+    port,
+    host,
+    publicUrl: publicUrl.href.replace(/\/$/, ""),
+    publicOrigin: publicUrl.origin,
+    secureCookies,
+    sessionCookieName: secureCookies ? "__Host-atrium_session" : "atrium_session",
+    databaseUrl: databaseUrl?.href,
+    dataDir: env.ATRIUM_DATA_DIR || "./data",
+    smtpUrl: smtpUrl?.href,
+    mailFrom,
+    signup,
+    personalOrgs: boolean(env, "ATRIUM_PERSONAL_ORGS", signup === "open"),
+    sessionTtlMs,
+    sessionRefreshMs,
+    sessionFreshMs: duration(env, "ATRIUM_SESSION_FRESH", "1h"),
+    sessionMaxAgeMs,
+    passwordMinLength: integer(env, "ATRIUM_PASSWORD_MIN_LENGTH", 8, 8, 1024),
+    trustProxy,
+    invitationTtlMs: duration(env, "ATRIUM_INVITATION_TTL", "7d"),
+    logLevel,
+  });
+}

@@ -1,0 +1,49 @@
+import { type Kysely, sql } from "kysely";
+import * as m0001 from "./migrations/0001-accounts-and-sessions.js";
+
+/** Every migration, in order. A migration is never edited once released: add a new one. */
+const MIGRATIONS: ReadonlyArray<{ version: string; up: string }> = [
+  { version: "0001-accounts-and-sessions", up: m0001.up },
+];
+
+// Any constant works; it only has to be the same in every Atrium process.
+const MIGRATION_LOCK = 7_201_117;
+
+/**
+ * Applies pending migrations, each in its own transaction. A transaction-scoped advisory lock
+ * makes processes that start together apply each migration once.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: migrations run before the typed schema exists.
+export async function migrate(db: Kysely<any>): Promise<string[]> {
+  await sql`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version text PRIMARY KEY,
+    applied_at timestamptz NOT NULL DEFAULT now()
+  )`.execute(db);
+  const applied: string[] = [];
+  for (const migration of MIGRATIONS) {
+    const done = await db.transaction().execute(async (trx) => {
+      await sql`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`.execute(trx);
+      const existing =
+        await sql`SELECT 1 FROM schema_migrations WHERE version = ${migration.version}`.execute(
+          trx,
+        );
+      if (existing.rows.length > 0) return false;
+      await sql.raw(migration.up).execute(trx);
+      await sql`INSERT INTO schema_migrations (version) VALUES (${migration.version})`.execute(trx);
+      return true;
+    });
+    if (done) applied.push(migration.version);
+  }
+  return applied;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: as above.
+export async function pendingMigrations(db: Kysely<any>): Promise<string[]> {
+  const exists = await sql<{
+    name: string | null;
+  }>`SELECT to_regclass('schema_migrations')::text AS name`.execute(db);
+  if (!exists.rows[0]?.name) return MIGRATIONS.map((m) => m.version);
+  const rows = await sql<{ version: string }>`SELECT version FROM schema_migrations`.execute(db);
+  const done = new Set(rows.rows.map((r) => r.version));
+  return MIGRATIONS.map((m) => m.version).filter((v) => !done.has(v));
+}

@@ -1,0 +1,93 @@
+import type { ColumnType, Generated } from "kysely";
+
+/** Row types: what the database holds. API types live with their domain, apart from these. */
+
+export interface UsersTable {
+  id: string;
+  email: string;
+  email_canonical: string;
+  name: string;
+  password_hash: string | null;
+  email_verified_at: Date | null;
+  disabled_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface SessionsTable {
+  id: string;
+  token_hash: string;
+  user_id: string;
+  created_at: Date;
+  authenticated_at: Date;
+  renewed_at: Date;
+  expires_at: Date;
+  last_active_at: Date;
+  ip_address: string | null;
+  user_agent: string | null;
+}
+
+export type AccountTokenPurpose = "email_verification" | "email_change" | "password_reset";
+
+export interface AccountTokensTable {
+  id: string;
+  token_hash: string;
+  user_id: string;
+  purpose: AccountTokenPurpose;
+  email: string;
+  created_at: Date;
+  expires_at: Date;
+}
+
+export interface AuditEventsTable {
+  id: string;
+  action: string;
+  actor_type: "user" | "api_key" | "system";
+  actor_id: string | null;
+  actor_email: string | null;
+  subject_user_id: string | null;
+  organization_id: string | null;
+  target_type: string | null;
+  target_id: string | null;
+  ip_address: string | null;
+  user_agent: string | null;
+  request_id: string | null;
+  metadata: ColumnType<Record<string, unknown>, string, string>;
+  created_at: Date;
+}
+
+export interface OutboxEmailsTable {
+  id: string;
+  to_address: string;
+  subject: string;
+  text_body: string;
+  html_body: string;
+  status: Generated<"pending" | "sent" | "failed">;
+  attempts: Generated<number>;
+  next_attempt_at: Date;
+  locked_until: Date | null;
+  last_error: string | null;
+  created_at: Date;
+  sent_at: Date | null;
+}
+
+export interface RateLimitsTable {
+  key: string;
+  hits: number;
+  rejected: Generated<number>;
+  window_started_at: Date;
+  blocked_until: Date | null;
+}
+
+export interface DB {
+  users: UsersTable;
+  sessions: SessionsTable;
+  account_tokens: AccountTokensTable;
+  audit_events: AuditEventsTable;
+  outbox_emails: OutboxEmailsTable;
+  rate_limits: RateLimitsTable;
+}
+
+export type UserRow = UsersTable;
+export type SessionRow = SessionsTable;
+export type AccountTokenRow = AccountTokensTable;

@@ -1,0 +1,37 @@
+import type { Kysely, Transaction } from "kysely";
+import { isRetryableConflict } from "./errors.js";
+import type { DB } from "./schema.js";
+
+/** A transaction plus work to run once it has committed (cache eviction, wake-ups). */
+export interface Tx {
+  readonly db: Transaction<DB>;
+  afterCommit(task: () => void): void;
+}
+
+export interface TransactionOptions {
+  /** Serializable transactions are retried a few times when Postgres reports a lost race. */
+  isolation?: "read committed" | "serializable";
+}
+
+/** Runs `work` in one transaction: every write of a use case, its audit event and its email commit together. */
+export async function transaction<T>(
+  db: Kysely<DB>,
+  work: (tx: Tx) => Promise<T>,
+  options: TransactionOptions = {},
+): Promise<T> {
+  const attempts = options.isolation === "serializable" ? 5 : 1;
+  for (let attempt = 1; ; attempt++) {
+    const tasks: Array<() => void> = [];
+    try {
+      let builder = db.transaction();
+      if (options.isolation) builder = builder.setIsolationLevel(options.isolation);
+      const result = await builder.execute((trx) =>
+        work({ db: trx, afterCommit: (task) => tasks.push(task) }),
+      );
+      for (const task of tasks) task();
+      return result;
+    } catch (error) {
+      if (attempt >= attempts || !isRetryableConflict(error)) throw error;
+    }
+  }
+}

@@ -1,0 +1,44 @@
+import type { IncomingMessage } from "node:http";
+import pino, { type Logger } from "pino";
+
+// Tokens (43 base64url characters) and API keys are longer than any id (30 characters):
+// anything that long in a URL is treated as a secret.
+const SECRET_IN_URL = /([/=])(atr_)?[A-Za-z0-9_-]{32,}/g;
+
+/** A URL with every token-like segment and query value replaced, fit for a log line. */
+export function redactUrl(url: string): string {
+  return url.replace(SECRET_IN_URL, "$1[redacted]");
+}
+
+/** The application's logger: JSON lines, and no password, token, cookie or key in any of them. */
+export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      redact: {
+        paths: [
+          "req.headers.cookie",
+          "req.headers.authorization",
+          'res.headers["set-cookie"]',
+          "*.password",
+          "*.currentPassword",
+          "*.newPassword",
+          "*.token",
+          "*.secret",
+        ],
+        censor: "[redacted]",
+      },
+      serializers: {
+        req(request: IncomingMessage & { id?: string; ip?: string }) {
+          return {
+            method: request.method,
+            url: redactUrl(request.url ?? ""),
+            remoteAddress: request.ip ?? request.socket?.remoteAddress,
+          };
+        },
+        err: pino.stdSerializers.err,
+      },
+    },
+    destination,
+  );
+}

@@ -1,0 +1,28 @@
+import type { Logger } from "pino";
+import type { Deps } from "./deps.js";
+import { deleteStaleRateLimits } from "./rate-limit/rate-limit.js";
+import { deleteExpiredSessions } from "./sessions/sessions.queries.js";
+
+const EVERY_MS = 10 * 60_000;
+const KEEP_SENT_EMAIL_MS = 7 * 24 * 60 * 60_000;
+
+/** Removes rows that can no longer matter: ended sessions, dead tokens, old counters, sent mail. */
+export async function sweepExpired(deps: Deps): Promise<void> {
+  const now = deps.clock.now();
+  await deleteExpiredSessions(deps.db, now, deps.config.sessionMaxAgeMs);
+  await deps.db.deleteFrom("account_tokens").where("expires_at", "<=", now).execute();
+  await deleteStaleRateLimits(deps.db, now, 24 * 60 * 60_000);
+  await deps.db
+    .deleteFrom("outbox_emails")
+    .where("status", "=", "sent")
+    .where("sent_at", "<", new Date(now.getTime() - KEEP_SENT_EMAIL_MS))
+    .execute();
+}
+
+export function startMaintenance(deps: Deps, logger: Logger): () => void {
+  const timer = setInterval(() => {
+    sweepExpired(deps).catch((error) => logger.warn({ err: error }, "maintenance sweep failed"));
+  }, EVERY_MS);
+  timer.unref();
+  return () => clearInterval(timer);
+}

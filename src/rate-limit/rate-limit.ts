@@ -1,0 +1,160 @@
+import type { Kysely } from "kysely";
+import type { DB } from "../db/schema.js";
+
+/**
+ * Attempts within a window: the first `free` go through at once, each one after that must wait
+ * a delay that doubles (1 s, 2 s, 4 s, … up to `maxDelayMs`), and past `max` every attempt is
+ * refused until the window ends. A window always ends, so nobody is locked out for ever.
+ */
+export interface RateLimitPolicy {
+  windowMs: number;
+  free: number;
+  max: number;
+  maxDelayMs: number;
+}
+
+export type RateLimitOutcome =
+  | { allowed: true }
+  | {
+      allowed: false;
+      /** Seconds until an attempt may succeed. */
+      retryAfter: number;
+      /** The first refusal of this block: worth one audit event, the rest of a flood is not. */
+      firstRefusal: boolean;
+    };
+
+export const POLICIES = {
+  /** Contract: at most 20 failures per account in 15 minutes. */
+  signInPerAccount: { windowMs: 15 * 60_000, free: 5, max: 20, maxDelayMs: 15 * 60_000 },
+  /** Generous enough for an office behind one address, tight enough to stop spraying. */
+  signInPerAddress: { windowMs: 15 * 60_000, free: 50, max: 200, maxDelayMs: 15 * 60_000 },
+  signUpPerAddress: { windowMs: 60 * 60_000, free: 30, max: 30, maxDelayMs: 60 * 60_000 },
+  /** Guessing reset, verification and invitation tokens. */
+  tokenPerAddress: { windowMs: 15 * 60_000, free: 30, max: 60, maxDelayMs: 15 * 60_000 },
+  /** Mail bombing: reset and verification emails to one account. */
+  emailsPerAccount: { windowMs: 60 * 60_000, free: 5, max: 5, maxDelayMs: 60 * 60_000 },
+  emailsPerAddress: { windowMs: 60 * 60_000, free: 20, max: 20, maxDelayMs: 60 * 60_000 },
+} satisfies Record<string, RateLimitPolicy>;
+
+export interface RateLimitKey {
+  key: string;
+  policy: RateLimitPolicy;
+}
+
+function delayAfter(hits: number, policy: RateLimitPolicy): number {
+  if (hits < policy.free || policy.free >= policy.max) return 0;
+  return Math.min(1000 * 2 ** (hits - policy.free), policy.maxDelayMs);
+}
+
+/**
+ * Counts one attempt against every key, or refuses it (counting it against none) when any key
+ * is blocked. Rows are locked for the decision, so parallel attempts are all counted.
+ */
+export async function takeAttempt(
+  db: Kysely<DB>,
+  keys: RateLimitKey[],
+  now: Date,
+): Promise<RateLimitOutcome> {
+  const sorted = [...keys].sort((a, b) => (a.key < b.key ? -1 : 1)); // one lock order: no deadlocks
+  return db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto("rate_limits")
+      .values(
+        sorted.map(({ key }) => ({ key, hits: 0, window_started_at: now, blocked_until: null })),
+      )
+      .onConflict((oc) => oc.column("key").doNothing())
+      .execute();
+    const rows = await trx
+      .selectFrom("rate_limits")
+      .selectAll()
+      .where(
+        "key",
+        "in",
+        sorted.map((k) => k.key),
+      )
+      .orderBy("key")
+      .forUpdate()
+      .execute();
+
+    const states = sorted.map(({ key, policy }) => {
+      const row = rows.find((r) => r.key === key)!;
+      const windowOver = row.window_started_at.getTime() + policy.windowMs <= now.getTime();
+      const blockOver = !row.blocked_until || row.blocked_until <= now;
+      const fresh = windowOver && blockOver;
+      return {
+        key,
+        policy,
+        hits: fresh ? 0 : row.hits,
+        rejected: fresh ? 0 : row.rejected,
+        windowStartedAt: fresh ? now : row.window_started_at,
+        blockedUntil: fresh ? null : row.blocked_until,
+      };
+    });
+
+    const blocked = states.filter(
+      (s) => (s.blockedUntil && s.blockedUntil > now) || s.hits >= s.policy.max,
+    );
+    if (blocked.length > 0) {
+      let until = 0;
+      let firstRefusal = false;
+      for (const s of blocked) {
+        const end = Math.max(
+          s.blockedUntil?.getTime() ?? 0,
+          s.hits >= s.policy.max ? s.windowStartedAt.getTime() + s.policy.windowMs : 0,
+        );
+        until = Math.max(until, end);
+        if (s.rejected === 0) firstRefusal = true;
+        await trx
+          .updateTable("rate_limits")
+          .set({
+            hits: s.hits,
+            rejected: s.rejected + 1,
+            window_started_at: s.windowStartedAt,
+            blocked_until: new Date(end),
+          })
+          .where("key", "=", s.key)
+          .execute();
+      }
+      return {
+        allowed: false,
+        retryAfter: Math.max(1, Math.ceil((until - now.getTime()) / 1000)),
+        firstRefusal,
+      };
+    }
+
+    for (const s of states) {
+      const hits = s.hits + 1;
+      const delay = delayAfter(hits, s.policy);
+      await trx
+        .updateTable("rate_limits")
+        .set({
+          hits,
+          rejected: s.rejected,
+          window_started_at: s.windowStartedAt,
+          blocked_until: delay > 0 ? new Date(now.getTime() + delay) : null,
+        })
+        .where("key", "=", s.key)
+        .execute();
+    }
+    return { allowed: true };
+  });
+}
+
+/** Forgets a key: a successful sign-in clears the account's counter. */
+export async function clearAttempts(db: Kysely<DB>, key: string): Promise<void> {
+  await db.deleteFrom("rate_limits").where("key", "=", key).execute();
+}
+
+/** Drops rows whose window and block are both over (they would start afresh anyway). */
+export async function deleteStaleRateLimits(
+  db: Kysely<DB>,
+  now: Date,
+  olderThanMs: number,
+): Promise<void> {
+  const cutoff = new Date(now.getTime() - olderThanMs);
+  await db
+    .deleteFrom("rate_limits")
+    .where("window_started_at", "<", cutoff)
+    .where((eb) => eb.or([eb("blocked_until", "is", null), eb("blocked_until", "<", now)]))
+    .execute();
+}

@@ -1,0 +1,16 @@
+import { sql } from "kysely";
+import type { Tx } from "../db/transaction.js";
+import { type AuthChange, encodeAuthChange, type SessionCache } from "./session-cache.js";
+
+/**
+ * Announces, inside the transaction that makes it, a change that ends sessions or alters an
+ * account: every process evicts its cached copy when the transaction commits, this one at once.
+ */
+export async function publishAuthChange(
+  tx: Tx,
+  cache: SessionCache,
+  change: AuthChange,
+): Promise<void> {
+  await sql`SELECT pg_notify('atrium_auth', ${encodeAuthChange(change)})`.execute(tx.db);
+  tx.afterCommit(() => cache.apply(change));
+}

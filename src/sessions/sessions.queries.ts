@@ -1,0 +1,127 @@
+import type { Kysely, Transaction } from "kysely";
+import type { DB, SessionRow } from "../db/schema.js";
+
+type Executor = Kysely<DB> | Transaction<DB>;
+
+export async function insertSession(db: Executor, row: SessionRow): Promise<void> {
+  await db.insertInto("sessions").values(row).execute();
+}
+
+/** The session and its account in one read: the only query of an uncached authenticated request. */
+export function findSessionWithUser(db: Executor, tokenHash: string) {
+  return db
+    .selectFrom("sessions as s")
+    .innerJoin("users as u", "u.id", "s.user_id")
+    .select([
+      "s.id",
+      "s.user_id",
+      "s.created_at",
+      "s.authenticated_at",
+      "s.renewed_at",
+      "s.expires_at",
+      "s.last_active_at",
+      "u.email",
+      "u.name",
+      "u.email_verified_at",
+      "u.disabled_at",
+      "u.created_at as user_created_at",
+    ])
+    .where("s.token_hash", "=", tokenHash)
+    .executeTakeFirst();
+}
+
+/** Sliding renewal; matches nothing once the session is gone, so a revoked session stays revoked. */
+export async function renewSession(
+  db: Executor,
+  id: string,
+  changes: { renewed_at: Date; expires_at: Date; last_active_at: Date },
+): Promise<boolean> {
+  const row = await db
+    .updateTable("sessions")
+    .set(changes)
+    .where("id", "=", id)
+    .returning("id")
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+export async function touchSession(db: Executor, id: string, lastActiveAt: Date): Promise<void> {
+  await db
+    .updateTable("sessions")
+    .set({ last_active_at: lastActiveAt })
+    .where("id", "=", id)
+    .execute();
+}
+
+/** A new token for an existing session (re-authentication, password change). */
+export async function rotateSessionToken(
+  db: Executor,
+  id: string,
+  changes: Pick<
+    SessionRow,
+    "token_hash" | "authenticated_at" | "renewed_at" | "expires_at" | "last_active_at"
+  >,
+): Promise<boolean> {
+  const row = await db
+    .updateTable("sessions")
+    .set(changes)
+    .where("id", "=", id)
+    .returning("id")
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Deletes one of the user's sessions; another user's id matches nothing. */
+export async function deleteSession(db: Executor, userId: string, id: string): Promise<boolean> {
+  const row = await db
+    .deleteFrom("sessions")
+    .where("id", "=", id)
+    .where("user_id", "=", userId)
+    .returning("id")
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+export async function deleteUserSessions(
+  db: Executor,
+  userId: string,
+  exceptId?: string,
+): Promise<string[]> {
+  let query = db.deleteFrom("sessions").where("user_id", "=", userId);
+  if (exceptId) query = query.where("id", "<>", exceptId);
+  const rows = await query.returning("id").execute();
+  return rows.map((r) => r.id);
+}
+
+export function listUserSessions(
+  db: Executor,
+  userId: string,
+  page: { limit: number; beforeId?: string | undefined; now: Date },
+) {
+  let query = db
+    .selectFrom("sessions")
+    .select(["id", "created_at", "last_active_at", "expires_at", "ip_address", "user_agent"])
+    .where("user_id", "=", userId)
+    .where("expires_at", ">", page.now);
+  if (page.beforeId) query = query.where("id", "<", page.beforeId);
+  return query
+    .orderBy("id", "desc")
+    .limit(page.limit + 1)
+    .execute();
+}
+
+export async function deleteExpiredSessions(
+  db: Executor,
+  now: Date,
+  maxAgeMs: number,
+): Promise<void> {
+  await db
+    .deleteFrom("sessions")
+    .where((eb) =>
+      eb.or([
+        eb("expires_at", "<=", now),
+        eb("created_at", "<=", new Date(now.getTime() - maxAgeMs)),
+      ]),
+    )
+    .execute();
+}
