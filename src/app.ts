@@ -66,7 +66,6 @@ export async function buildApp(options: BuildAppOptions): Promise<AtriumApp> {
     bodyLimit: BODY_LIMIT,
     trustProxy: config.trustProxy,
     genReqId: () => randomUUID(),
-    disableRequestLogging: false,
     ajv: {
       // Exact types (no coercion), unknown fields refused rather than dropped (SECURITY.md INP-02).
       customOptions: {

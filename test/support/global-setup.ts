@@ -1,0 +1,60 @@
+import { randomBytes } from "node:crypto";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import { Kysely, PostgresDialect } from "kysely";
+import pg from "pg";
+import type { TestProject } from "vitest/node";
+import { migrate } from "../../src/db/migrations.js";
+import { PGliteDialect } from "../../src/db/pglite-dialect.js";
+import { databaseUrlFor } from "./database-url.js";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** PGlite: a dump of a migrated data directory that each test file loads. */
+    pgliteSnapshot: string;
+    /** PostgreSQL: a migrated template database that each test file copies. */
+    postgresTemplate: string;
+  }
+}
+
+/**
+ * Migrates one database per run, once: creating and migrating takes seconds, copying it
+ * a fraction of that. Each test file then gets its own copy (see test-database.ts).
+ */
+export default async function setup(project: TestProject) {
+  const serverUrl = process.env.DATABASE_URL;
+  if (!serverUrl) {
+    const pglite = await PGlite.create();
+    const db = new Kysely({ dialect: new PGliteDialect(pglite) });
+    await migrate(db);
+    const dump = await pglite.dumpDataDir("none");
+    await pglite.close();
+    const dir = join(tmpdir(), `atrium-test-${process.pid}`);
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, "migrated.tar");
+    writeFileSync(file, Buffer.from(await dump.arrayBuffer()));
+    project.provide("pgliteSnapshot", file);
+    project.provide("postgresTemplate", "");
+    return () => rmSync(dir, { recursive: true, force: true });
+  }
+
+  const template = `atrium_tpl_${randomBytes(4).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${template}`);
+  const db = new Kysely({
+    dialect: new PostgresDialect({
+      pool: new pg.Pool({ connectionString: databaseUrlFor(serverUrl, template), max: 1 }),
+    }),
+  });
+  await migrate(db);
+  await db.destroy();
+  project.provide("pgliteSnapshot", "");
+  project.provide("postgresTemplate", template);
+  return async () => {
+    await admin.query(`DROP DATABASE IF EXISTS ${template} WITH (FORCE)`);
+    await admin.end();
+  };
+}
