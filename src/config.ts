@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { parseDuration } from "./lib/duration.js";
 
 export interface Config {
@@ -32,12 +33,25 @@ export class ConfigError extends Error {
 type Env = Record<string, string | undefined>;
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+/** Longer durations overflow a Date once added to the current time: refused at start, not at use. */
+const MAX_DURATION_MS = 36_500 * 86_400_000;
+
+/** An IPv4 or IPv6 address, optionally with a CIDR prefix length that fits it. */
+function isProxyAddress(part: string): boolean {
+  const [address = "", prefix, ...rest] = part.split("/");
+  const version = isIP(address);
+  if (version === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128);
+}
 
 function duration(env: Env, name: string, fallback: string): number {
   const raw = env[name] ?? fallback;
   const value = parseDuration(raw);
-  if (value === undefined) {
-    throw new ConfigError(`${name} must be a duration like 90s, 15m, 1h or 7d (got "${raw}")`);
+  if (value === undefined || value > MAX_DURATION_MS) {
+    throw new ConfigError(
+      `${name} must be a duration like 90s, 15m, 1h or 7d, at most 36500d (got "${raw}")`,
+    );
   }
   return value;
 }
@@ -109,7 +123,7 @@ export function loadConfig(env: Env = process.env): Config {
     trustProxy = trustProxyRaw === "true";
   } else {
     trustProxy = trustProxyRaw.split(",").map((part) => part.trim());
-    if (trustProxy.some((part) => !/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(part))) {
+    if (!trustProxy.every(isProxyAddress)) {
       throw new ConfigError(
         "ATRIUM_TRUST_PROXY must be true, false or a comma-separated list of proxy addresses",
       );

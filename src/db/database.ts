@@ -1,8 +1,8 @@
-import { mkdirSync } from "node:fs";
 import { PGlite } from "@electric-sql/pglite";
 import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
 import type { Logger } from "pino";
+import { lockDataDir } from "./data-dir-lock.js";
 import { PGliteDialect } from "./pglite-dialect.js";
 import type { DB } from "./schema.js";
 
@@ -18,6 +18,13 @@ export interface Notifications {
   subscribe(channel: Channel, handler: (payload: string) => void): void;
   /** Called when messages may have been lost (the listener dropped or came back). */
   onGap(handler: () => void): void;
+  /**
+   * Call before sending a message; the returned function resolves once this process has
+   * received it back (or after `timeoutMs`). The server hands a notification to every
+   * listener at the same moment, so waiting for our own copy keeps the gap in which another
+   * process has not yet heard of a revocation to about one loopback delivery.
+   */
+  expect(channel: Channel, payload: string): (timeoutMs: number) => Promise<void>;
 }
 
 export interface Database {
@@ -37,15 +44,22 @@ export interface OpenDatabaseOptions {
 
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
   if (options.databaseUrl) return openPostgres(options.databaseUrl, options.logger);
-  let pglite = options.pglite;
-  if (!pglite) {
-    if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
-    pglite = await PGlite.create(options.dataDir ? { dataDir: options.dataDir } : {});
+  if (options.pglite) return openEmbedded(options.pglite, undefined);
+  const unlock = options.dataDir ? lockDataDir(options.dataDir) : undefined;
+  try {
+    const pglite = await PGlite.create(options.dataDir ? { dataDir: options.dataDir } : {});
+    return openEmbedded(pglite, async () => {
+      await pglite.close();
+      unlock?.();
+    });
+  } catch (error) {
+    unlock?.();
+    throw error;
   }
-  return openEmbedded(pglite, !options.pglite);
 }
 
-function openEmbedded(pglite: PGlite, ownsInstance: boolean): Database {
+/** `release` closes an instance this module opened; one passed in by the caller stays open. */
+function openEmbedded(pglite: PGlite, release: (() => Promise<void>) | undefined): Database {
   const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite) });
   const unlisteners: Array<Promise<() => Promise<void>>> = [];
   const notifications: Notifications = {
@@ -55,6 +69,8 @@ function openEmbedded(pglite: PGlite, ownsInstance: boolean): Database {
       unlisteners.push(pglite.listen(channel, handler));
     },
     onGap() {},
+    // In-process delivery happens during the commit itself.
+    expect: () => async () => {},
   };
   return {
     kind: "pglite",
@@ -63,7 +79,7 @@ function openEmbedded(pglite: PGlite, ownsInstance: boolean): Database {
     async close() {
       for (const unlisten of await Promise.all(unlisteners)) await unlisten();
       await db.destroy();
-      if (ownsInstance) await pglite.close();
+      await release?.();
     },
   };
 }
@@ -94,6 +110,9 @@ class PostgresListener implements Notifications {
   #timer: NodeJS.Timeout | undefined;
   readonly #handlers = new Map<string, Array<(payload: string) => void>>();
   readonly #gapHandlers: Array<() => void> = [];
+  // Keyed by channel and payload; an entry of a transaction that rolled back is never met and
+  // is pruned when it is old.
+  readonly #expected = new Map<string, { since: number; resolvers: Array<() => void> }>();
 
   constructor(
     private readonly databaseUrl: string,
@@ -120,6 +139,34 @@ class PostgresListener implements Notifications {
 
   onGap(handler: () => void): void {
     this.#gapHandlers.push(handler);
+  }
+
+  expect(channel: Channel, payload: string): (timeoutMs: number) => Promise<void> {
+    const key = `${channel}\n${payload}`;
+    let resolveArrival!: () => void;
+    const arrived = new Promise<void>((resolve) => {
+      resolveArrival = resolve;
+    });
+    const now = Date.now();
+    for (const [stale, entry] of this.#expected)
+      if (now - entry.since > 10_000) this.#expected.delete(stale);
+    const waiting = this.#expected.get(key) ?? { since: now, resolvers: [] };
+    waiting.resolvers.push(resolveArrival);
+    this.#expected.set(key, waiting);
+    return async (timeoutMs) => {
+      if (!this.#healthy) {
+        // Nothing will arrive; the other processes' listeners are what matter, and they are not ours.
+        this.#expected.delete(key);
+        return;
+      }
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        arrived,
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs))),
+      ]);
+      clearTimeout(timer);
+      this.#expected.delete(key);
+    };
   }
 
   async #connect(): Promise<void> {

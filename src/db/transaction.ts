@@ -5,7 +5,8 @@ import type { DB } from "./schema.js";
 /** A transaction plus work to run once it has committed (cache eviction, wake-ups). */
 export interface Tx {
   readonly db: Transaction<DB>;
-  afterCommit(task: () => void): void;
+  /** Runs after commit, before the use case returns (awaited when it returns a promise). */
+  afterCommit(task: () => void | Promise<void>): void;
 }
 
 export interface TransactionOptions {
@@ -21,14 +22,14 @@ export async function transaction<T>(
 ): Promise<T> {
   const attempts = options.isolation === "serializable" ? 5 : 1;
   for (let attempt = 1; ; attempt++) {
-    const tasks: Array<() => void> = [];
+    const tasks: Array<() => void | Promise<void>> = [];
     try {
       let builder = db.transaction();
       if (options.isolation) builder = builder.setIsolationLevel(options.isolation);
       const result = await builder.execute((trx) =>
         work({ db: trx, afterCommit: (task) => tasks.push(task) }),
       );
-      for (const task of tasks) task();
+      for (const task of tasks) await task();
       return result;
     } catch (error) {
       if (attempt >= attempts || !isRetryableConflict(error)) throw error;

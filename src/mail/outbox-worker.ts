@@ -106,6 +106,10 @@ export function createOutboxWorker(deps: {
               last_error: reason.slice(0, 500),
             })
             .where("id", "=", message.id)
+            // Only while this claim is still the latest (attempts counts claims): a send that
+            // outlived its claim must not reopen a message another worker has sent since.
+            .where("status", "=", "pending")
+            .where("attempts", "=", message.attempts)
             .execute();
         }
       }

@@ -11,6 +11,6 @@ export async function publishAuthChange(
   cache: SessionCache,
   change: AuthChange,
 ): Promise<void> {
+  tx.afterCommit(cache.announce(change));
   await sql`SELECT pg_notify('atrium_auth', ${encodeAuthChange(change)})`.execute(tx.db);
-  tx.afterCommit(() => cache.apply(change));
 }

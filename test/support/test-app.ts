@@ -133,17 +133,21 @@ export class Client {
     this.userAgent = options.userAgent ?? `test-client/${clientCounter}`;
   }
 
+  /** A header given as undefined is not sent: `{ origin: undefined }` is a script without Origin. */
   async request(
     method: "GET" | "POST" | "PATCH" | "PUT" | "DELETE",
     path: string,
     body?: unknown,
-    headers: Record<string, string> = {},
+    headers: Record<string, string | undefined> = {},
   ): Promise<Reply> {
     const url =
       path.startsWith("/api/") || path.startsWith("/healthz") || path.startsWith("/readyz")
         ? path
         : `/api/v1${path}`;
-    const allHeaders: Record<string, string> = { "user-agent": this.userAgent, ...headers };
+    const allHeaders: Record<string, string> = { "user-agent": this.userAgent };
+    for (const [name, value] of Object.entries(headers)) {
+      if (value !== undefined) allHeaders[name] = value;
+    }
     if (method !== "GET" && !("origin" in headers)) allHeaders.origin = PUBLIC_URL;
     if (this.cookie && !("cookie" in headers)) allHeaders.cookie = `atrium_session=${this.cookie}`;
     if (body !== undefined && !("content-type" in headers))
@@ -169,16 +173,16 @@ export class Client {
     return { status: response.statusCode, headers: response.headers, body: parsed, raw: response };
   }
 
-  get(path: string, headers?: Record<string, string>) {
+  get(path: string, headers?: Record<string, string | undefined>) {
     return this.request("GET", path, undefined, headers);
   }
-  post(path: string, body?: unknown, headers?: Record<string, string>) {
+  post(path: string, body?: unknown, headers?: Record<string, string | undefined>) {
     return this.request("POST", path, body, headers);
   }
-  patch(path: string, body?: unknown, headers?: Record<string, string>) {
+  patch(path: string, body?: unknown, headers?: Record<string, string | undefined>) {
     return this.request("PATCH", path, body, headers);
   }
-  delete(path: string, headers?: Record<string, string>) {
+  delete(path: string, headers?: Record<string, string | undefined>) {
     return this.request("DELETE", path, undefined, headers);
   }
 }
