@@ -14,10 +14,14 @@ import { registerAuthentication } from "./http/authenticate.js";
 import { registerErrorHandling } from "./http/error-handler.js";
 import { createLogger } from "./http/logging.js";
 import { registerSecurityHeaders } from "./http/security-headers.js";
+import { invitationRoutes } from "./invitations/invitations.routes.js";
 import { type Clock, systemClock } from "./lib/request-meta.js";
 import { createOutboxWorker, type OutboxWorker } from "./mail/outbox-worker.js";
 import { logTransport, type MailTransport, smtpTransport } from "./mail/transports.js";
 import { startMaintenance } from "./maintenance.js";
+import { membershipRoutes } from "./memberships/memberships.routes.js";
+import { controlSocketPath, startControlServer } from "./operator/control-socket.js";
+import { organizationRoutes } from "./organizations/organizations.routes.js";
 import { SessionCache } from "./sessions/session-cache.js";
 import { sessionRoutes } from "./sessions/sessions.routes.js";
 
@@ -42,6 +46,23 @@ export interface AtriumApp extends FastifyInstance {
 /** Request bodies over this are refused with 413 before parsing (SECURITY.md INP-01). */
 const BODY_LIMIT = 64 * 1024;
 
+/** The services' dependencies on an open database (also what operator commands run on). */
+export function createDeps(
+  config: Config,
+  database: Database,
+  logger: Logger,
+  clock: Clock = systemClock,
+): Deps {
+  return {
+    config,
+    db: database.db,
+    clock,
+    logger,
+    passwords: new PasswordHasher(),
+    sessionCache: new SessionCache(database.notifications),
+  };
+}
+
 /** Builds the whole application without listening: what `atrium serve` and the tests both use. */
 export async function buildApp(options: BuildAppOptions): Promise<AtriumApp> {
   const { config } = options;
@@ -52,14 +73,7 @@ export async function buildApp(options: BuildAppOptions): Promise<AtriumApp> {
     (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger }));
   await migrate(database.db);
 
-  const deps: Deps = {
-    config,
-    db: database.db,
-    clock,
-    logger,
-    passwords: new PasswordHasher(),
-    sessionCache: new SessionCache(database.notifications),
-  };
+  const deps = createDeps(config, database, logger, clock);
 
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
@@ -121,9 +135,18 @@ export async function buildApp(options: BuildAppOptions): Promise<AtriumApp> {
     async (api) => {
       accountRoutes(api, deps);
       sessionRoutes(api, deps);
+      organizationRoutes(api, deps);
+      membershipRoutes(api, deps);
+      invitationRoutes(api, deps);
     },
     { prefix: "/api/v1" },
   );
+
+  // Operator commands reach a server that holds the embedded database through its control socket.
+  const stopControl =
+    !options.database && database.kind === "pglite"
+      ? await startControlServer(deps, controlSocketPath(config.dataDir))
+      : undefined;
 
   let stopMaintenance = () => {};
   if (options.workers !== false) {
@@ -134,6 +157,7 @@ export async function buildApp(options: BuildAppOptions): Promise<AtriumApp> {
   }
   app.addHook("onClose", async () => {
     stopMaintenance();
+    await stopControl?.();
     await outbox.stop();
     if (!options.database) await database.close();
   });

@@ -5,6 +5,8 @@ import { fail } from "../lib/errors.js";
 import type { RequestMeta } from "../lib/request-meta.js";
 import { enqueueEmail } from "../mail/outbox.js";
 import { passwordChangedNotice } from "../mail/templates.js";
+import { soleOwnerships } from "../memberships/memberships.queries.js";
+import { deleteOrganizationRow } from "../organizations/organizations.queries.js";
 import { clearAttempts, POLICIES, takeAttempt } from "../rate-limit/rate-limit.js";
 import { publishAuthChange } from "../sessions/auth-changes.js";
 import type { AuthState } from "../sessions/session-cache.js";
@@ -113,9 +115,40 @@ export async function changePassword(
   });
 }
 
-/** Deletes the account with its sessions and tokens; its audit events stay. */
+/**
+ * Deletes the account with its sessions and tokens; its audit events stay. Refused with
+ * last_owner while it is the only owner of an organization that has other members; an
+ * organization it alone belongs to goes with it.
+ */
 export async function deleteAccount(deps: Deps, auth: AuthState, meta: RequestMeta): Promise<void> {
   await transaction(deps.db, async (tx) => {
+    // Lock the organizations it owns first: a concurrent promotion or join must not slip past the check.
+    await tx.db
+      .selectFrom("organizations as o")
+      .innerJoin("organization_members as m", "m.organization_id", "o.id")
+      .select("o.id")
+      .where("m.user_id", "=", auth.user.id)
+      .where("m.role", "=", "owner")
+      .orderBy("o.id")
+      .forUpdate("o")
+      .execute();
+    const sole = await soleOwnerships(tx.db, auth.user.id);
+    if (sole.some((o) => o.hasOtherMembers)) {
+      throw fail(
+        "last_owner",
+        "You are the only owner of an organization with other members: make someone else an owner first.",
+      );
+    }
+    for (const { organizationId } of sole) {
+      await deleteOrganizationRow(tx.db, organizationId);
+      await recordAuditEvent(tx, meta, {
+        action: "organization.deleted",
+        actor: userActor(auth.user),
+        organizationId,
+        target: { type: "organization", id: organizationId },
+        metadata: { reason: "last member deleted their account" },
+      });
+    }
     await deleteUser(tx.db, auth.user.id);
     await publishAuthChange(tx, deps.sessionCache, { userId: auth.user.id });
     await recordAuditEvent(tx, meta, {

@@ -1,18 +1,30 @@
-import { recordAuditEvent } from "../audit/audit-events.js";
+import { recordAuditEvent, userActor } from "../audit/audit-events.js";
 import { isUniqueViolation } from "../db/errors.js";
 import { transaction } from "../db/transaction.js";
 import type { Deps } from "../deps.js";
+import { domainAllowed } from "../invitations/invitation.js";
+import { findLiveInvitation, joinThroughInvitation } from "../invitations/respond-to-invitation.js";
 import { fail } from "../lib/errors.js";
 import { newId } from "../lib/ids.js";
 import type { RequestMeta } from "../lib/request-meta.js";
 import { enqueueEmail } from "../mail/outbox.js";
 import { verificationEmail } from "../mail/templates.js";
+import {
+  insertOrganization,
+  recordOrganizationCreated,
+} from "../organizations/organizations.service.js";
 import { POLICIES, takeAttempt } from "../rate-limit/rate-limit.js";
 import { type IssuedSession, startSession } from "../sessions/sessions.service.js";
 import { accountLink, requireEmail, requireName, requireStrongPassword } from "./account-input.js";
 import { issueAccountToken } from "./account-tokens.js";
 import { findUserByCanonicalEmail, insertUser } from "./accounts.queries.js";
 import { toUser, type User } from "./user.js";
+
+/** "{Name}'s Organization", within the 100 characters a name may have. */
+export function personalOrganizationName(name: string): string {
+  const suffix = "'s Organization";
+  return [...name].slice(0, 100 - suffix.length).join("") + suffix;
+}
 
 export interface SignUpInput {
   email: string;
@@ -22,8 +34,9 @@ export interface SignUpInput {
 }
 
 /**
- * Creates an account and signs it in. The account, its first session, its verification email
- * and its audit event commit together; two sign-ups racing for one address (in any letter
+ * Creates an account and signs it in. The account, its first session, its personal
+ * organization or the organization it was invited to, its verification email and their audit
+ * events commit together; two sign-ups racing for one address (in any letter
  * case) meet at the unique index on the canonical email, and one of them gets email_taken.
  */
 export async function signUp(
@@ -38,9 +51,22 @@ export async function signUp(
   const { email, canonical } = requireEmail(input.email);
   const name = requireName(input.name);
   requireStrongPassword(config, input.password, { email, name });
-  if (input.invitationToken !== undefined) {
-    // Invitations arrive with organizations; until then no token is alive.
-    throw fail("not_found", "This invitation link is not valid.");
+  // A dead or expired invitation creates nothing: it is checked before anything is written.
+  const invitation =
+    input.invitationToken === undefined
+      ? undefined
+      : await findLiveInvitation(deps, input.invitationToken, meta.now);
+  if (invitation && invitation.email_canonical !== canonical) {
+    throw fail(
+      "invitation_email_mismatch",
+      "Sign up with the email address the invitation was sent to.",
+    );
+  }
+  if (invitation && !domainAllowed(invitation.allowed_email_domains, canonical)) {
+    throw fail(
+      "domain_not_allowed",
+      "This organization no longer accepts members from this email domain.",
+    );
   }
 
   const limit = await takeAttempt(
@@ -67,30 +93,41 @@ export async function signUp(
         email_canonical: canonical,
         name,
         password_hash: passwordHash,
-        email_verified_at: null,
+        // An emailed invitation's link proved the mailbox; a shared link proves nothing.
+        email_verified_at: invitation?.delivery === "email" ? meta.now : null,
         disabled_at: null,
         created_at: meta.now,
         updated_at: meta.now,
       };
       await insertUser(tx.db, row);
-      const session = await startSession(deps, tx, row.id, meta);
-      const token = await issueAccountToken(tx.db, {
-        userId: row.id,
-        purpose: "email_verification",
-        email,
-        now: meta.now,
-      });
-      await enqueueEmail(
-        tx,
-        verificationEmail(email, name, accountLink(config, "verify-email", token)),
-        meta.now,
-      );
+      const actor = userActor(row);
       await recordAuditEvent(tx, meta, {
         action: "user.signed_up",
-        actor: { type: "user", id: row.id, email },
+        actor,
         subjectUserId: row.id,
         target: { type: "user", id: row.id },
+        metadata: invitation ? { invitationId: invitation.id } : {},
       });
+      const session = await startSession(deps, tx, row.id, meta);
+      if (invitation) await joinThroughInvitation(tx, invitation, row, meta);
+      if (config.personalOrgs) {
+        const personal = await insertOrganization(
+          tx,
+          { name: personalOrganizationName(name), ownerUserId: row.id },
+          meta.now,
+        );
+        await recordOrganizationCreated(tx, meta, personal, actor, row.id);
+      }
+      if (!row.email_verified_at) {
+        const token = await issueAccountToken(tx.db, {
+          userId: row.id,
+          purpose: "email_verification",
+          email,
+          now: meta.now,
+        });
+        const link = accountLink(config, "verify-email", token);
+        await enqueueEmail(tx, verificationEmail(email, name, link), meta.now);
+      }
       return { user: toUser(row), session };
     });
   } catch (error) {

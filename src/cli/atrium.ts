@@ -5,12 +5,14 @@ import { ConfigError, loadConfig } from "../config.js";
 import { openDatabase } from "../db/database.js";
 import { migrate } from "../db/migrations.js";
 import { createLogger } from "../http/logging.js";
+import { ORG_CREATE_USAGE, orgCreate } from "./org-create.js";
 
 const USAGE = `Usage: atrium <command> [options]
 
 Commands:
-  serve      Run the HTTP server (what npm start runs)
-  migrate    Apply pending database migrations and exit
+  serve        Run the HTTP server (what npm start runs)
+  migrate      Apply pending database migrations and exit
+  org create   Create an organization and invite its first owner (see atrium org create --help)
 
 Configuration comes from environment variables; see the README.`;
 
@@ -23,6 +25,10 @@ async function main(argv: string[]): Promise<number> {
     options: { help: { type: "boolean", short: "h" } },
   });
   const command = positionals[0];
+  if (command === "org" && values.help) {
+    console.log(ORG_CREATE_USAGE);
+    return 0;
+  }
   if (!command || values.help) {
     console.log(USAGE);
     return command || values.help ? 0 : 2;
@@ -55,6 +61,14 @@ async function main(argv: string[]): Promise<number> {
       }
       return 0;
     }
+    case "org":
+      if (positionals[1] !== "create") {
+        console.error(
+          `atrium: unknown command "org ${positionals[1] ?? ""}"\n\n${ORG_CREATE_USAGE}`,
+        );
+        return 2;
+      }
+      return orgCreate(config, argv.slice(argv.indexOf("create") + 1));
     default:
       console.error(`atrium: unknown command "${command}"\n\n${USAGE}`);
       return 2;

@@ -79,6 +79,43 @@ export interface RateLimitsTable {
   blocked_until: Date | null;
 }
 
+export type Role = "owner" | "admin" | "member";
+
+export interface OrganizationsTable {
+  id: string;
+  slug: string;
+  name: string;
+  allowed_email_domains: string[];
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface OrganizationMembersTable {
+  id: string;
+  organization_id: string;
+  user_id: string;
+  role: Role;
+  created_at: Date;
+}
+
+export type InvitationStatus = "pending" | "accepted" | "declined" | "revoked" | "expired";
+
+export interface InvitationsTable {
+  id: string;
+  organization_id: string;
+  email: string;
+  email_canonical: string;
+  role: Role;
+  delivery: "email" | "link";
+  token_hash: string;
+  status: InvitationStatus;
+  invited_by_user_id: string | null;
+  invited_by_name: string;
+  created_at: Date;
+  expires_at: Date;
+  responded_at: Date | null;
+}
+
 export interface DB {
   users: UsersTable;
   sessions: SessionsTable;
@@ -86,8 +123,14 @@ export interface DB {
   audit_events: AuditEventsTable;
   outbox_emails: OutboxEmailsTable;
   rate_limits: RateLimitsTable;
+  organizations: OrganizationsTable;
+  organization_members: OrganizationMembersTable;
+  invitations: InvitationsTable;
 }
 
 export type UserRow = UsersTable;
 export type SessionRow = SessionsTable;
 export type AccountTokenRow = AccountTokensTable;
+export type OrganizationRow = OrganizationsTable;
+export type MemberRow = OrganizationMembersTable;
+export type InvitationRow = InvitationsTable;

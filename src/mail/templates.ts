@@ -108,3 +108,26 @@ export function passwordChangedNotice(
     footer: "This is a security notice.",
   });
 }
+
+export function invitationEmail(
+  to: string,
+  invite: {
+    organizationName: string;
+    inviterName: string;
+    role: string;
+    url: string;
+    expiresAt: Date;
+  },
+): EmailMessage {
+  return compose({
+    to,
+    subject: "You are invited to join an organization on Atrium",
+    greeting: "Hello,",
+    lines: [
+      `${invite.inviterName} invited you to join ${invite.organizationName} as ${invite.role === "member" ? "a member" : `an ${invite.role}`}.`,
+      `The invitation works until ${invite.expiresAt.toUTCString()}.`,
+    ],
+    action: { label: "Review the invitation", url: invite.url },
+    footer: "If you were not expecting this invitation, you can ignore this email.",
+  });
+}

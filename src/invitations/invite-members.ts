@@ -1,0 +1,148 @@
+import { type Actor, recordAuditEvent } from "../audit/audit-events.js";
+import type { InvitationRow, OrganizationRow, Role } from "../db/schema.js";
+import { type Tx, transaction } from "../db/transaction.js";
+import type { Deps } from "../deps.js";
+import { checkEmail } from "../lib/email-address.js";
+import { newId } from "../lib/ids.js";
+import type { RequestMeta } from "../lib/request-meta.js";
+import { hashToken, newToken } from "../lib/tokens.js";
+import { enqueueEmail } from "../mail/outbox.js";
+import { invitationEmail } from "../mail/templates.js";
+import { authorize, openOrganization } from "../organizations/organization-access.js";
+import type { AuthState } from "../sessions/session-cache.js";
+import { domainAllowed, invitationUrl, toCreatedInvitation } from "./invitation.js";
+import {
+  expireStaleInvitations,
+  insertInvitationIfNone,
+  memberEmails,
+} from "./invitations.queries.js";
+
+export const MAX_INVITATIONS_PER_REQUEST = 100;
+
+export type RejectionCode =
+  | "invalid_email"
+  | "duplicate"
+  | "domain_not_allowed"
+  | "already_member"
+  | "already_invited";
+
+export interface InviteInput {
+  emails: string[];
+  role: Role;
+  delivery: "email" | "link";
+}
+
+/**
+ * Invites each address on its own: what could be invited is, and every other address is
+ * listed with the reason. One pending invitation per address is kept by the partial unique
+ * index, so a concurrent duplicate is refused rather than created twice.
+ */
+export async function inviteMembers(
+  deps: Deps,
+  auth: AuthState,
+  ref: string,
+  input: InviteInput,
+  meta: RequestMeta,
+) {
+  return transaction(deps.db, async (tx) => {
+    const scope = await openOrganization(tx.db, ref, auth);
+    authorize(deps, auth, scope, { type: "invitation:create", role: input.role }, meta.now);
+    return createInvitations(deps, tx, scope.organization, input, {
+      actor: { type: "user", id: auth.user.id, email: auth.user.email },
+      inviterUserId: auth.user.id,
+      inviterName: auth.user.name,
+      meta,
+    });
+  });
+}
+
+/** Creates the invitations inside the caller's transaction (also used by `atrium org create`). */
+export async function createInvitations(
+  deps: Deps,
+  tx: Tx,
+  organization: OrganizationRow,
+  input: InviteInput,
+  by: { actor: Actor; inviterUserId: string | null; inviterName: string; meta: RequestMeta | null },
+) {
+  const now = by.meta?.now ?? deps.clock.now();
+  const rejected: Array<{ email: string; code: RejectionCode }> = [];
+  const candidates: Array<{ email: string; canonical: string }> = [];
+  for (const raw of input.emails) {
+    const checked = checkEmail(raw);
+    if (!checked.ok) rejected.push({ email: raw, code: "invalid_email" });
+    else if (candidates.some((c) => c.canonical === checked.canonical))
+      rejected.push({ email: raw, code: "duplicate" });
+    else if (!domainAllowed(organization.allowed_email_domains, checked.canonical)) {
+      rejected.push({ email: checked.email, code: "domain_not_allowed" });
+    } else candidates.push({ email: checked.email, canonical: checked.canonical });
+  }
+
+  const canonicals = candidates.map((c) => c.canonical);
+  const members = await memberEmails(tx.db, organization.id, canonicals);
+  await expireStaleInvitations(tx.db, organization.id, canonicals, now);
+
+  const invitations = [];
+  for (const candidate of candidates) {
+    if (members.has(candidate.canonical)) {
+      rejected.push({ email: candidate.email, code: "already_member" });
+      continue;
+    }
+    const token = newToken();
+    const row: InvitationRow = {
+      id: newId("inv", now.getTime()),
+      organization_id: organization.id,
+      email: candidate.email,
+      email_canonical: candidate.canonical,
+      role: input.role,
+      delivery: input.delivery,
+      token_hash: hashToken(token),
+      status: "pending",
+      invited_by_user_id: by.inviterUserId,
+      invited_by_name: by.inviterName,
+      created_at: now,
+      expires_at: new Date(now.getTime() + deps.config.invitationTtlMs),
+      responded_at: null,
+    };
+    if (!(await insertInvitationIfNone(tx.db, row))) {
+      rejected.push({ email: candidate.email, code: "already_invited" });
+      continue;
+    }
+    if (input.delivery === "email")
+      await sendInvitationEmail(deps, tx, organization, row, token, now);
+    await recordAuditEvent(
+      tx,
+      by.meta,
+      {
+        action: "invitation.created",
+        actor: by.actor,
+        organizationId: organization.id,
+        target: { type: "invitation", id: row.id },
+        metadata: { email: row.email, role: row.role, delivery: row.delivery },
+      },
+      now,
+    );
+    invitations.push({ ...toCreatedInvitation(deps.config, row, token), token });
+  }
+  return { invitations, rejected };
+}
+
+export async function sendInvitationEmail(
+  deps: Deps,
+  tx: Tx,
+  organization: Pick<OrganizationRow, "name">,
+  row: InvitationRow,
+  token: string,
+  now: Date,
+): Promise<void> {
+  await enqueueEmail(
+    tx,
+    invitationEmail(row.email, {
+      organizationName: organization.name,
+      inviterName: row.invited_by_name,
+      role: row.role,
+      url: invitationUrl(deps.config, token),
+      expiresAt: row.expires_at,
+    }),
+    now,
+  );
+}

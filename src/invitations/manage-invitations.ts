@@ -1,0 +1,106 @@
+import { recordAuditEvent, userActor } from "../audit/audit-events.js";
+import { transaction } from "../db/transaction.js";
+import type { Deps } from "../deps.js";
+import { fail } from "../lib/errors.js";
+import type { RequestMeta } from "../lib/request-meta.js";
+import { hashToken, newToken } from "../lib/tokens.js";
+import { authorize, openOrganization } from "../organizations/organization-access.js";
+import type { AuthState } from "../sessions/session-cache.js";
+import { toCreatedInvitation, toPendingInvitation } from "./invitation.js";
+import { findInvitationInOrganization, listPendingInvitations } from "./invitations.queries.js";
+import { sendInvitationEmail } from "./invite-members.js";
+
+const NO_SUCH = "No such pending invitation.";
+
+export async function listOrganizationInvitations(
+  deps: Deps,
+  auth: AuthState,
+  ref: string,
+  page: { limit: number; cursor: string | undefined },
+  now: Date,
+) {
+  const scope = await openOrganization(deps.db, ref, auth);
+  authorize(deps, auth, scope, { type: "invitations:manage" }, now);
+  const rows = await listPendingInvitations(deps.db, scope.organization.id, {
+    limit: page.limit,
+    afterId: page.cursor,
+    now,
+  });
+  const more = rows.length > page.limit;
+  const items = rows.slice(0, page.limit).map(toPendingInvitation);
+  return { items, nextCursor: more ? (items[items.length - 1]?.id ?? null) : null };
+}
+
+export async function revokeInvitation(
+  deps: Deps,
+  auth: AuthState,
+  ref: string,
+  id: string,
+  meta: RequestMeta,
+): Promise<void> {
+  await transaction(deps.db, async (tx) => {
+    const scope = await openOrganization(tx.db, ref, auth);
+    authorize(deps, auth, scope, { type: "invitations:manage" }, meta.now);
+    const invitation = await findInvitationInOrganization(tx.db, scope.organization.id, id);
+    if (invitation?.status !== "pending") throw fail("not_found", NO_SUCH);
+    // An admin manages only invitations for roles it could grant itself.
+    authorize(deps, auth, scope, { type: "invitation:create", role: invitation.role }, meta.now);
+    const revoked = await tx.db
+      .updateTable("invitations")
+      .set({ status: "revoked", responded_at: meta.now })
+      .where("id", "=", invitation.id)
+      .where("status", "=", "pending")
+      .returning("id")
+      .executeTakeFirst();
+    if (!revoked) throw fail("not_found", NO_SUCH);
+    await recordAuditEvent(tx, meta, {
+      action: "invitation.revoked",
+      actor: userActor(auth.user),
+      organizationId: scope.organization.id,
+      target: { type: "invitation", id: invitation.id },
+      metadata: { email: invitation.email, role: invitation.role },
+    });
+  });
+}
+
+/**
+ * Sends an invitation again with a new token and a new expiry: the old link stops working.
+ * An invitation that expired can be resent too; an answered or revoked one cannot.
+ */
+export async function resendInvitation(
+  deps: Deps,
+  auth: AuthState,
+  ref: string,
+  id: string,
+  meta: RequestMeta,
+) {
+  return transaction(deps.db, async (tx) => {
+    const scope = await openOrganization(tx.db, ref, auth);
+    authorize(deps, auth, scope, { type: "invitations:manage" }, meta.now);
+    const invitation = await findInvitationInOrganization(tx.db, scope.organization.id, id);
+    if (invitation?.status !== "pending") throw fail("not_found", NO_SUCH);
+    authorize(deps, auth, scope, { type: "invitation:create", role: invitation.role }, meta.now);
+    const token = newToken();
+    const updated = await tx.db
+      .updateTable("invitations")
+      .set({
+        token_hash: hashToken(token),
+        expires_at: new Date(meta.now.getTime() + deps.config.invitationTtlMs),
+      })
+      .where("id", "=", invitation.id)
+      .where("status", "=", "pending")
+      .returningAll()
+      .executeTakeFirst();
+    if (!updated) throw fail("not_found", NO_SUCH);
+    if (updated.delivery === "email")
+      await sendInvitationEmail(deps, tx, scope.organization, updated, token, meta.now);
+    await recordAuditEvent(tx, meta, {
+      action: "invitation.resent",
+      actor: userActor(auth.user),
+      organizationId: scope.organization.id,
+      target: { type: "invitation", id: updated.id },
+      metadata: { email: updated.email, role: updated.role, delivery: updated.delivery },
+    });
+    return { invitation: toCreatedInvitation(deps.config, updated, token) };
+  });
+}

@@ -1,0 +1,221 @@
+import { recordAuditEvent, userActor } from "../audit/audit-events.js";
+import type { UserRow } from "../db/schema.js";
+import { type Tx, transaction } from "../db/transaction.js";
+import type { Deps } from "../deps.js";
+import { checkEmail } from "../lib/email-address.js";
+import { fail } from "../lib/errors.js";
+import { newId } from "../lib/ids.js";
+import type { RequestMeta } from "../lib/request-meta.js";
+import { hashToken, isWellFormedToken } from "../lib/tokens.js";
+import { insertMember } from "../organizations/organizations.queries.js";
+import { POLICIES, takeAttempt } from "../rate-limit/rate-limit.js";
+import type { AuthState } from "../sessions/session-cache.js";
+import { domainAllowed } from "./invitation.js";
+import {
+  claimInvitation,
+  findInvitationByTokenHash,
+  findPendingInvitationForEmail,
+  type InvitationWithOrganization,
+  listInvitationsForEmail,
+} from "./invitations.queries.js";
+
+const DEAD = "This invitation is not valid: it may have been used, revoked or replaced.";
+const EXPIRED = "This invitation has expired; ask for a new one.";
+
+/** Token guessing is limited per client address (SECURITY.md INV-01). */
+async function limitTokenGuesses(deps: Deps, meta: RequestMeta): Promise<void> {
+  const limit = await takeAttempt(
+    deps.db,
+    [{ key: `token:ip:${meta.ipAddress}`, policy: POLICIES.tokenPerAddress }],
+    meta.now,
+  );
+  if (!limit.allowed)
+    throw fail("rate_limited", "Too many attempts; try again later.", {
+      retryAfter: limit.retryAfter,
+    });
+}
+
+/**
+ * A live invitation for a token: unknown, used, revoked, replaced and declined tokens all
+ * answer 404 alike; only expiry is told apart (410).
+ */
+export async function findLiveInvitation(
+  deps: Deps,
+  token: string,
+  now: Date,
+): Promise<InvitationWithOrganization> {
+  const invitation = isWellFormedToken(token)
+    ? await findInvitationByTokenHash(deps.db, hashToken(token))
+    : undefined;
+  if (!invitation || (invitation.status !== "pending" && invitation.status !== "expired"))
+    throw fail("not_found", DEAD);
+  if (invitation.status === "expired" || invitation.expires_at <= now)
+    throw fail("invitation_expired", EXPIRED);
+  return invitation;
+}
+
+/** What the link's holder may see: organization name, role, inviter's name, invited email, expiry. */
+export async function previewInvitation(deps: Deps, token: string, meta: RequestMeta) {
+  await limitTokenGuesses(deps, meta);
+  const invitation = await findLiveInvitation(deps, token, meta.now);
+  return {
+    organization: { name: invitation.organization_name },
+    role: invitation.role,
+    invitedBy: { name: invitation.invited_by_name },
+    email: invitation.email,
+    expiresAt: invitation.expires_at.toISOString(),
+    status: "pending" as const,
+  };
+}
+
+/** The invitee must be the invited address, verified, in a domain the organization still allows. */
+export function checkInvitee(
+  invitation: InvitationWithOrganization,
+  invitee: { emailCanonical: string; verified: boolean },
+): void {
+  if (invitation.email_canonical !== invitee.emailCanonical) {
+    throw fail("invitation_email_mismatch", "This invitation was sent to another email address.");
+  }
+  if (!invitee.verified)
+    throw fail("email_not_verified", "Verify your email address before accepting an invitation.");
+  // Checked again at acceptance: the organization may have narrowed its domains since.
+  if (!domainAllowed(invitation.allowed_email_domains, invitation.email_canonical)) {
+    throw fail(
+      "domain_not_allowed",
+      "This organization no longer accepts members from this email domain.",
+    );
+  }
+}
+
+function canonicalOf(email: string): string {
+  const checked = checkEmail(email);
+  return checked.ok ? checked.canonical : email.toLowerCase();
+}
+
+/**
+ * Accepts inside the caller's transaction: the guarded claim and the membership insert
+ * commit together, so an invitation yields at most one membership.
+ */
+export async function joinThroughInvitation(
+  tx: Tx,
+  invitation: InvitationWithOrganization,
+  user: Pick<UserRow, "id" | "email">,
+  meta: RequestMeta,
+) {
+  const claimed = await claimInvitation(tx.db, invitation.id, "accepted", meta.now);
+  if (!claimed) throw fail("not_found", DEAD);
+  const joinedAt = meta.now;
+  const added = await insertMember(tx.db, {
+    id: newId("mem", meta.now.getTime()),
+    organization_id: invitation.organization_id,
+    user_id: user.id,
+    role: invitation.role,
+    created_at: joinedAt,
+  });
+  const membership = await tx.db
+    .selectFrom("organization_members")
+    .select(["role", "created_at"])
+    .where("organization_id", "=", invitation.organization_id)
+    .where("user_id", "=", user.id)
+    .executeTakeFirstOrThrow();
+  const actor = userActor(user);
+  const common = { actor, organizationId: invitation.organization_id, subjectUserId: user.id };
+  await recordAuditEvent(tx, meta, {
+    ...common,
+    action: "invitation.accepted",
+    target: { type: "invitation", id: invitation.id },
+    metadata: { role: invitation.role },
+  });
+  if (added) {
+    await recordAuditEvent(tx, meta, {
+      ...common,
+      action: "member.added",
+      target: { type: "user", id: user.id },
+      metadata: { role: invitation.role, via: "invitation" },
+    });
+  }
+  return {
+    organization: {
+      id: invitation.organization_id,
+      slug: invitation.organization_slug,
+      name: invitation.organization_name,
+    },
+    role: membership.role,
+    joinedAt: membership.created_at.toISOString(),
+  };
+}
+
+async function respond(
+  deps: Deps,
+  auth: AuthState,
+  invitation: InvitationWithOrganization,
+  answer: "accept" | "decline",
+  meta: RequestMeta,
+) {
+  checkInvitee(invitation, {
+    emailCanonical: canonicalOf(auth.user.email),
+    verified: auth.user.emailVerifiedAt !== null,
+  });
+  return transaction(deps.db, async (tx) => {
+    if (answer === "accept") return joinThroughInvitation(tx, invitation, auth.user, meta);
+    const claimed = await claimInvitation(tx.db, invitation.id, "declined", meta.now);
+    if (!claimed) throw fail("not_found", DEAD);
+    await recordAuditEvent(tx, meta, {
+      action: "invitation.declined",
+      actor: userActor(auth.user),
+      organizationId: invitation.organization_id,
+      subjectUserId: auth.user.id,
+      target: { type: "invitation", id: invitation.id },
+    });
+    return undefined;
+  });
+}
+
+export async function respondByToken(
+  deps: Deps,
+  auth: AuthState,
+  token: string,
+  answer: "accept" | "decline",
+  meta: RequestMeta,
+) {
+  await limitTokenGuesses(deps, meta);
+  return respond(deps, auth, await findLiveInvitation(deps, token, meta.now), answer, meta);
+}
+
+/** From the account's own list: only invitations addressed to its email are found at all. */
+export async function respondById(
+  deps: Deps,
+  auth: AuthState,
+  id: string,
+  answer: "accept" | "decline",
+  meta: RequestMeta,
+) {
+  const invitation = await findPendingInvitationForEmail(deps.db, id, canonicalOf(auth.user.email));
+  if (!invitation || !auth.user.emailVerifiedAt) throw fail("not_found", "No such invitation.");
+  if (invitation.expires_at <= meta.now) throw fail("invitation_expired", EXPIRED);
+  return respond(deps, auth, invitation, answer, meta);
+}
+
+/** Pending, unexpired invitations to the account's address, once that address is verified. */
+export async function listMyInvitations(
+  deps: Deps,
+  auth: AuthState,
+  page: { limit: number; cursor: string | undefined },
+  now: Date,
+) {
+  if (!auth.user.emailVerifiedAt) return { items: [], nextCursor: null };
+  const rows = await listInvitationsForEmail(deps.db, canonicalOf(auth.user.email), {
+    limit: page.limit,
+    afterId: page.cursor,
+    now,
+  });
+  const more = rows.length > page.limit;
+  const items = rows.slice(0, page.limit).map((row) => ({
+    id: row.id,
+    organization: { id: row.organization_id, name: row.organization_name },
+    role: row.role,
+    invitedBy: { name: row.invited_by_name },
+    expiresAt: row.expires_at.toISOString(),
+  }));
+  return { items, nextCursor: more ? (items[items.length - 1]?.id ?? null) : null };
+}

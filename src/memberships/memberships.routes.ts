@@ -1,0 +1,84 @@
+import Type from "typebox";
+import type { Deps } from "../deps.js";
+import type { Api } from "../http/app-types.js";
+import { authOf } from "../http/authenticate.js";
+import { metaOf } from "../http/request-meta.js";
+import { Body, Page, pageLimit } from "../http/schemas.js";
+import { RoleSchema } from "../organizations/organization.js";
+import { MemberSchema } from "./member.js";
+import { changeMemberRole, listOrganizationMembers, removeMember } from "./memberships.service.js";
+
+const MemberParams = Type.Object({
+  org: Type.String({ minLength: 1, maxLength: 64 }),
+  memberId: Type.String({ minLength: 1, maxLength: 64 }),
+});
+
+const MembersQuery = Type.Object(
+  {
+    q: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    role: Type.Optional(RoleSchema),
+    limit: Type.Optional(Type.String({ pattern: "^[0-9]{1,4}$" })),
+    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  },
+  { additionalProperties: false },
+);
+
+export function membershipRoutes(api: Api, deps: Deps): void {
+  api.get(
+    "/organizations/:org/members",
+    {
+      schema: {
+        tags: ["organizations"],
+        params: Type.Object({ org: Type.String({ minLength: 1, maxLength: 64 }) }),
+        querystring: MembersQuery,
+        response: { 200: Page(MemberSchema) },
+      },
+    },
+    async (request) => {
+      const { q, role, cursor, limit } = request.query;
+      return listOrganizationMembers(
+        deps,
+        authOf(request),
+        request.params.org,
+        { q, role, cursor, limit: pageLimit(limit) },
+        request.now,
+      );
+    },
+  );
+
+  api.patch(
+    "/organizations/:org/members/:memberId",
+    {
+      schema: {
+        tags: ["organizations"],
+        params: MemberParams,
+        body: Body({ role: RoleSchema }),
+        response: { 200: MemberSchema },
+      },
+    },
+    async (request) =>
+      changeMemberRole(
+        deps,
+        authOf(request),
+        request.params.org,
+        request.params.memberId,
+        request.body.role,
+        metaOf(request),
+      ),
+  );
+
+  api.delete(
+    "/organizations/:org/members/:memberId",
+    { schema: { tags: ["organizations"], params: MemberParams } },
+    async (request, reply) => {
+      await removeMember(
+        deps,
+        authOf(request),
+        request.params.org,
+        request.params.memberId,
+        metaOf(request),
+      );
+      return reply.code(204).send();
+    },
+  );
+}

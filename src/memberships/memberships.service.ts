@@ -1,0 +1,121 @@
+import { findUserById } from "../accounts/accounts.queries.js";
+import { recordAuditEvent, userActor } from "../audit/audit-events.js";
+import type { Role } from "../db/schema.js";
+import { transaction } from "../db/transaction.js";
+import type { Deps } from "../deps.js";
+import { fail } from "../lib/errors.js";
+import type { RequestMeta } from "../lib/request-meta.js";
+import { authorize, openOrganization } from "../organizations/organization-access.js";
+import type { AuthState } from "../sessions/session-cache.js";
+import { type Member, toMember } from "./member.js";
+import {
+  countOwners,
+  deleteMember,
+  findMember,
+  listMembers,
+  updateMemberRole,
+} from "./memberships.queries.js";
+
+const LAST_OWNER =
+  "An organization must keep at least one owner; make someone else an owner first.";
+
+export async function listOrganizationMembers(
+  deps: Deps,
+  auth: AuthState,
+  ref: string,
+  filter: {
+    q?: string | undefined;
+    role?: Role | undefined;
+    cursor?: string | undefined;
+    limit: number;
+  },
+  now: Date,
+): Promise<{ items: Member[]; nextCursor: string | null }> {
+  const scope = await openOrganization(deps.db, ref, auth);
+  authorize(deps, auth, scope, { type: "organization:read" }, now);
+  const rows = await listMembers(deps.db, scope.organization.id, {
+    ...filter,
+    afterId: filter.cursor,
+  });
+  const more = rows.length > filter.limit;
+  const items = rows.slice(0, filter.limit).map(toMember);
+  return { items, nextCursor: more ? (items[items.length - 1]?.id ?? null) : null };
+}
+
+/**
+ * Changes a member's role. The organization row is locked first, so two owners demoting each
+ * other at the same moment run one after the other and the second finds the last owner.
+ */
+export async function changeMemberRole(
+  deps: Deps,
+  auth: AuthState,
+  ref: string,
+  memberId: string,
+  role: Role,
+  meta: RequestMeta,
+): Promise<Member> {
+  return transaction(deps.db, async (tx) => {
+    const scope = await openOrganization(tx.db, ref, auth, { lock: true });
+    const target = await findMember(tx.db, scope.organization.id, memberId);
+    if (!target) throw fail("not_found", "No such member.");
+    authorize(
+      deps,
+      auth,
+      scope,
+      { type: "member:change_role", target: { memberId: target.id, role: target.role }, role },
+      meta.now,
+    );
+    const user = await findUserById(tx.db, target.user_id);
+    if (!user) throw fail("not_found", "No such member.");
+    if (target.role === role) return toMember({ ...target, email: user.email, name: user.name });
+    if (target.role === "owner" && (await countOwners(tx.db, scope.organization.id)) <= 1) {
+      throw fail("last_owner", LAST_OWNER);
+    }
+    const updated = await updateMemberRole(tx.db, scope.organization.id, target.id, role);
+    if (!updated) throw fail("not_found", "No such member.");
+    await recordAuditEvent(tx, meta, {
+      action: "member.role_changed",
+      actor: userActor(auth.user),
+      organizationId: scope.organization.id,
+      subjectUserId: target.user_id,
+      target: { type: "member", id: target.id },
+      metadata: { from: target.role, to: role },
+    });
+    return toMember({ ...updated, email: user.email, name: user.name });
+  });
+}
+
+/** Removes a member, or (for one's own membership) leaves; never the last owner. */
+export async function removeMember(
+  deps: Deps,
+  auth: AuthState,
+  ref: string,
+  memberId: string,
+  meta: RequestMeta,
+): Promise<void> {
+  await transaction(deps.db, async (tx) => {
+    const scope = await openOrganization(tx.db, ref, auth, { lock: true });
+    const target = await findMember(tx.db, scope.organization.id, memberId);
+    if (!target) throw fail("not_found", "No such member.");
+    authorize(
+      deps,
+      auth,
+      scope,
+      { type: "member:remove", target: { memberId: target.id, role: target.role } },
+      meta.now,
+    );
+    if (target.role === "owner" && (await countOwners(tx.db, scope.organization.id)) <= 1) {
+      throw fail("last_owner", LAST_OWNER);
+    }
+    await deleteMember(tx.db, scope.organization.id, target.id);
+    const leaving = target.id === scope.member.id;
+    await recordAuditEvent(tx, meta, {
+      action: leaving ? "member.left" : "member.removed",
+      actor: userActor(auth.user),
+      organizationId: scope.organization.id,
+      subjectUserId: target.user_id,
+      target: { type: "member", id: target.id },
+      metadata: { role: target.role },
+    });
+  });
+}

@@ -1,0 +1,145 @@
+import type { Kysely, Transaction } from "kysely";
+import type { DB, MemberRow, OrganizationRow } from "../db/schema.js";
+import { isId } from "../lib/ids.js";
+
+type Executor = Kysely<DB> | Transaction<DB>;
+
+/** `{org}` in a path is the organization's id or its slug. */
+function whereRef(ref: string) {
+  return isId(ref, "org")
+    ? ({ column: "o.id", value: ref } as const)
+    : ({ column: "o.slug", value: ref } as const);
+}
+
+/**
+ * The organization and the user's membership in it, in one read; undefined when either is
+ * missing, which callers answer alike with 404 (a non-member learns nothing). With `lock`,
+ * the organization row is locked: membership changes in one organization then run one at a
+ * time, which is what keeps "at least one owner" true under concurrency.
+ */
+export async function findOrganizationForMember(
+  db: Executor,
+  ref: string,
+  userId: string,
+  options: { lock?: boolean } = {},
+): Promise<{ organization: OrganizationRow; member: MemberRow } | undefined> {
+  const { column, value } = whereRef(ref);
+  let query = db
+    .selectFrom("organizations as o")
+    .innerJoin("organization_members as m", (join) =>
+      join.onRef("m.organization_id", "=", "o.id").on("m.user_id", "=", userId),
+    )
+    .select([
+      "o.id",
+      "o.slug",
+      "o.name",
+      "o.allowed_email_domains",
+      "o.created_at",
+      "o.updated_at",
+      "m.id as member_id",
+      "m.role",
+      "m.created_at as joined_at",
+    ])
+    .where(column, "=", value);
+  if (options.lock) query = query.forUpdate("o");
+  const row = await query.executeTakeFirst();
+  if (!row) return undefined;
+  return {
+    organization: {
+      id: row.id,
+      slug: row.slug,
+      name: row.name,
+      allowed_email_domains: row.allowed_email_domains,
+      created_at: row.created_at,
+      updated_at: row.updated_at,
+    },
+    member: {
+      id: row.member_id,
+      organization_id: row.id,
+      user_id: userId,
+      role: row.role,
+      created_at: row.joined_at,
+    },
+  };
+}
+
+export function findOrganizationById(
+  db: Executor,
+  id: string,
+): Promise<OrganizationRow | undefined> {
+  return db.selectFrom("organizations").selectAll().where("id", "=", id).executeTakeFirst();
+}
+
+/** Inserts unless the slug is taken; returns whether it was inserted (the transaction stays usable). */
+export async function insertOrganizationIfSlugFree(
+  db: Executor,
+  row: OrganizationRow,
+): Promise<boolean> {
+  const inserted = await db
+    .insertInto("organizations")
+    .values(row)
+    .onConflict((oc) => oc.column("slug").doNothing())
+    .returning("id")
+    .executeTakeFirst();
+  return inserted !== undefined;
+}
+
+export async function takenSlugs(db: Executor, base: string): Promise<Set<string>> {
+  const rows = await db
+    .selectFrom("organizations")
+    .select("slug")
+    .where((eb) => eb.or([eb("slug", "=", base), eb("slug", "like", `${base}-%`)]))
+    .execute();
+  return new Set(rows.map((r) => r.slug));
+}
+
+export function updateOrganizationRow(
+  db: Executor,
+  id: string,
+  changes: Partial<Pick<OrganizationRow, "name" | "slug" | "allowed_email_domains" | "updated_at">>,
+): Promise<OrganizationRow | undefined> {
+  return db
+    .updateTable("organizations")
+    .set(changes)
+    .where("id", "=", id)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export async function deleteOrganizationRow(db: Executor, id: string): Promise<void> {
+  await db.deleteFrom("organizations").where("id", "=", id).execute();
+}
+
+export async function insertMember(db: Executor, row: MemberRow): Promise<boolean> {
+  const inserted = await db
+    .insertInto("organization_members")
+    .values(row)
+    .onConflict((oc) => oc.columns(["organization_id", "user_id"]).doNothing())
+    .returning("id")
+    .executeTakeFirst();
+  return inserted !== undefined;
+}
+
+export function listOrganizationsOfUser(
+  db: Executor,
+  userId: string,
+  page: { limit: number; afterId?: string | undefined },
+) {
+  let query = db
+    .selectFrom("organization_members as m")
+    .innerJoin("organizations as o", "o.id", "m.organization_id")
+    .select([
+      "m.id as member_id",
+      "m.role",
+      "m.created_at as joined_at",
+      "o.id",
+      "o.slug",
+      "o.name",
+    ])
+    .where("m.user_id", "=", userId);
+  if (page.afterId) query = query.where("m.id", ">", page.afterId);
+  return query
+    .orderBy("m.id")
+    .limit(page.limit + 1)
+    .execute();
+}
