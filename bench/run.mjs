@@ -18,6 +18,7 @@ const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const PG_URL = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const PASSWORD = "bench-violet-kettle-harbour-42";
+const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 100_000);
 
 function startServer(env) {
   return new Promise((resolve, reject) => {
@@ -164,6 +165,57 @@ async function measure(label, env) {
   }
 }
 
+// 100,000 members straight into the tables (the API would take hours of argon2 to get there).
+const fillMembers = (organizationId) => `
+  INSERT INTO users (id, email, email_canonical, name, password_hash, created_at, updated_at)
+  SELECT 'usr_' || lpad(g::text, 26, '0'), 'member' || g || '@bench.test', 'member' || g || '@bench.test',
+         'Member ' || g, NULL, now(), now()
+  FROM generate_series(1, ${MEMBERS}) AS g;
+  INSERT INTO organization_members (id, organization_id, user_id, role, created_at)
+  SELECT 'mem_' || lpad(g::text, 26, '0'), '${organizationId}', 'usr_' || lpad(g::text, 26, '0'),
+         CASE WHEN g % 10 = 0 THEN 'admin' ELSE 'member' END, now()
+  FROM generate_series(1, ${MEMBERS}) AS g;
+  ANALYZE users; ANALYZE organization_members;`;
+
+/** The members list of an organization with MEMBERS members: the first page, a deep page, a filter, a search. */
+async function measureMembers(label, env, fill) {
+  let server = await startServer(env);
+  const cookie = await signUp(server.base, `owner-${randomBytes(4).toString("hex")}@example.com`);
+  const mine = await (await fetch(`${server.base}/api/v1/me/organizations`, { headers: { cookie } })).json();
+  const org = mine.items[0].organization;
+  const started = Date.now();
+  server = await fill(org.id, server);
+  const fillMs = Date.now() - started;
+  try {
+    const deepCursor = `mem_${String(MEMBERS - 100).padStart(26, "0")}`;
+    const cases = [
+      ["first page (limit 50)", `/members?limit=50`],
+      [`deep page (after member ${MEMBERS - 100})`, `/members?limit=50&cursor=${deepCursor}`],
+      ["role=admin, deep page", `/members?limit=50&role=admin&cursor=${deepCursor}`],
+      ["search q=member12345", `/members?limit=50&q=member12345`],
+    ];
+    const rows = [];
+    for (const [name, path] of cases) {
+      const url = `${server.base}/api/v1/organizations/${org.slug}${path}`;
+      const check = await fetch(url, { headers: { cookie } });
+      if (check.status !== 200) throw new Error(`${name}: ${check.status} ${await check.text()}`);
+      const page = await check.json();
+      const result = await cannon({ url, headers: { cookie }, connections: 10, duration: Math.max(3, Math.round(DURATION / 2)) });
+      rows.push({ ...summarise(`${name}: ${page.items.length} items`, result, 200) });
+    }
+    return { label, rows, fillMs };
+  } finally {
+    await stopServer(server.child);
+  }
+}
+
+function printMembers({ label, rows, fillMs }) {
+  console.log(`\n### members list, ${MEMBERS} members — ${label} (filled in ${fillMs} ms, 10 connections)`);
+  console.log("| request | req/s | p50 ms | p99 ms | errors |");
+  console.log("| --- | ---: | ---: | ---: | ---: |");
+  for (const r of rows) console.log(`| ${r.name} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.errors} |`);
+}
+
 function print({ label, rows, burst }) {
   console.log(`\n## ${label}`);
   console.log("| route | req/s | p50 ms | p99 ms | errors |");
@@ -187,7 +239,19 @@ console.log(
 if (!only || only === "pglite") {
   const dir = mkdtempSync(join(tmpdir(), "atrium-bench-"));
   try {
-    print(await measure("embedded database (PGlite)", { ATRIUM_DATA_DIR: dir, DATABASE_URL: "" }));
+    const env = { ATRIUM_DATA_DIR: dir, DATABASE_URL: "" };
+    print(await measure("embedded database (PGlite)", env));
+    printMembers(
+      await measureMembers("embedded database (PGlite)", env, async (organizationId, server) => {
+        // The server holds the embedded database: stop it, fill, start again.
+        await stopServer(server.child);
+        const { createPGlite } = await import("../dist/db/database.js");
+        const pglite = await createPGlite({ dataDir: dir });
+        await pglite.exec(fillMembers(organizationId));
+        await pglite.close();
+        return startServer(env);
+      }),
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -205,7 +269,17 @@ if (!only || only === "postgres") {
     const url = new URL(PG_URL);
     url.pathname = `/${name}`;
     try {
-      print(await measure("PostgreSQL (loopback)", { DATABASE_URL: url.href }));
+      const env = { DATABASE_URL: url.href };
+      print(await measure("PostgreSQL (loopback)", env));
+      printMembers(
+        await measureMembers("PostgreSQL (loopback)", env, async (organizationId, server) => {
+          const client = new pg.Client({ connectionString: url.href });
+          await client.connect();
+          await client.query(fillMembers(organizationId));
+          await client.end();
+          return server;
+        }),
+      );
     } finally {
       await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await admin.end();

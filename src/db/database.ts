@@ -1,4 +1,5 @@
-import { PGlite } from "@electric-sql/pglite";
+import { PGlite, type PGliteOptions } from "@electric-sql/pglite";
+import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
 import type { Logger } from "pino";
@@ -42,12 +43,17 @@ export interface OpenDatabaseOptions {
   logger?: Logger | undefined;
 }
 
+/** An embedded database with the extensions Atrium's migrations use (pg_trgm for member search). */
+export function createPGlite(options: Omit<PGliteOptions, "extensions"> = {}): Promise<PGlite> {
+  return PGlite.create({ ...options, extensions: { pg_trgm } });
+}
+
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
   if (options.databaseUrl) return openPostgres(options.databaseUrl, options.logger);
   if (options.pglite) return openEmbedded(options.pglite, undefined);
   const unlock = options.dataDir ? lockDataDir(options.dataDir) : undefined;
   try {
-    const pglite = await PGlite.create(options.dataDir ? { dataDir: options.dataDir } : {});
+    const pglite = await createPGlite(options.dataDir ? { dataDir: options.dataDir } : {});
     return openEmbedded(pglite, async () => {
       await pglite.close();
       unlock?.();

@@ -43,7 +43,11 @@ export class AppError extends Error {
   readonly retryAfter: number | undefined;
 
   constructor(code: ErrorCode, message: string, options: ErrorOptions = {}) {
+    // An expected refusal, not a fault: skipping the stack trace keeps a flood of 401s cheap.
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = stackTraceLimit;
     this.name = "AppError";
     this.code = code;
     this.status = ERROR_STATUS[code];

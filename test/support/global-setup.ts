@@ -2,10 +2,10 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PGlite } from "@electric-sql/pglite";
 import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
 import type { TestProject } from "vitest/node";
+import { createPGlite } from "../../src/db/database.js";
 import { migrate } from "../../src/db/migrations.js";
 import { PGliteDialect } from "../../src/db/pglite-dialect.js";
 import { databaseUrlFor } from "./database-url.js";
@@ -26,7 +26,7 @@ declare module "vitest" {
 export default async function setup(project: TestProject) {
   const serverUrl = process.env.DATABASE_URL;
   if (!serverUrl) {
-    const pglite = await PGlite.create();
+    const pglite = await createPGlite();
     const db = new Kysely({ dialect: new PGliteDialect(pglite) });
     await migrate(db);
     const dump = await pglite.dumpDataDir("none");

@@ -1,9 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
 import { inject } from "vitest";
-import { type Database, openDatabase } from "../../src/db/database.js";
+import { createPGlite, type Database, openDatabase } from "../../src/db/database.js";
 import { databaseUrlFor } from "./database-url.js";
 
 export interface TestDatabase {
@@ -22,7 +21,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const serverUrl = process.env.DATABASE_URL;
   if (!serverUrl) {
     const snapshot = readFileSync(inject("pgliteSnapshot"));
-    const pglite = await PGlite.create({ loadDataDir: new Blob([snapshot]) });
+    const pglite = await createPGlite({ loadDataDir: new Blob([snapshot]) });
     const opened: Database[] = [];
     return {
       url: undefined,
