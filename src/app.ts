@@ -6,6 +6,8 @@ import { sql } from "kysely";
 import type { Logger } from "pino";
 import { accountRoutes } from "./accounts/accounts.routes.js";
 import { PasswordHasher } from "./accounts/password-hasher.js";
+import { apiKeyRoutes } from "./api-keys/api-keys.routes.js";
+import { auditRoutes } from "./audit/audit.routes.js";
 import type { Config } from "./config.js";
 import { type Database, openDatabase } from "./db/database.js";
 import { migrate } from "./db/migrations.js";
@@ -13,6 +15,7 @@ import type { Deps } from "./deps.js";
 import { registerAuthentication } from "./http/authenticate.js";
 import { registerErrorHandling } from "./http/error-handler.js";
 import { createLogger } from "./http/logging.js";
+import { registerOpenApi, registerOpenApiRoutes } from "./http/openapi.js";
 import { registerSecurityHeaders } from "./http/security-headers.js";
 import { invitationRoutes } from "./invitations/invitations.routes.js";
 import { type Clock, systemClock } from "./lib/request-meta.js";
@@ -20,6 +23,7 @@ import { createOutboxWorker, type OutboxWorker } from "./mail/outbox-worker.js";
 import { logTransport, type MailTransport, smtpTransport } from "./mail/transports.js";
 import { startMaintenance } from "./maintenance.js";
 import { membershipRoutes } from "./memberships/memberships.routes.js";
+import { metricsRoutes } from "./metrics/metrics.routes.js";
 import { controlSocketPath, startControlServer } from "./operator/control-socket.js";
 import { organizationRoutes } from "./organizations/organizations.routes.js";
 import { SessionCache } from "./sessions/session-cache.js";
@@ -115,21 +119,32 @@ export async function buildApp(options: BuildAppOptions): Promise<AtriumApp> {
     request.now = clock.now();
   });
   await app.register(cookie);
+  await registerOpenApi(app);
   registerErrorHandling(app);
   registerSecurityHeaders(app, config);
   registerAuthentication(app, deps);
 
-  app.get("/healthz", { config: { public: true } }, async () => ({ status: "ok" }));
-  app.get("/readyz", { config: { public: true } }, async (_request, reply) => {
-    try {
-      await sql`SELECT 1`.execute(database.db);
-      return { status: "ok" };
-    } catch {
-      return reply
-        .code(503)
-        .send({ error: { code: "unavailable", message: "The database is not reachable." } });
-    }
-  });
+  app.get(
+    "/healthz",
+    { config: { public: true }, schema: { tags: ["meta"], description: "The process is up." } },
+    async () => ({ status: "ok" }),
+  );
+  app.get(
+    "/readyz",
+    { config: { public: true }, schema: { tags: ["meta"], description: "The database answers." } },
+    async (_request, reply) => {
+      try {
+        await sql`SELECT 1`.execute(database.db);
+        return { status: "ok" };
+      } catch {
+        return reply
+          .code(503)
+          .send({ error: { code: "unavailable", message: "The database is not reachable." } });
+      }
+    },
+  );
+  metricsRoutes(app, deps);
+  await registerOpenApiRoutes(app);
 
   await app.register(
     async (api) => {
@@ -138,6 +153,8 @@ export async function buildApp(options: BuildAppOptions): Promise<AtriumApp> {
       organizationRoutes(api, deps);
       membershipRoutes(api, deps);
       invitationRoutes(api, deps);
+      apiKeyRoutes(api, deps);
+      auditRoutes(api, deps);
     },
     { prefix: "/api/v1" },
   );

@@ -24,6 +24,10 @@ export interface Config {
   readonly trustProxy: boolean | string[];
   readonly invitationTtlMs: number;
   readonly logLevel: string;
+  /** Audit events older than this are dropped (undefined: kept for ever). */
+  readonly auditRetentionMs: number | undefined;
+  /** Bearer token for GET /metrics; without it, only loopback clients may scrape. */
+  readonly metricsToken: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -88,6 +92,15 @@ function url(env: Env, name: string, protocols: string[]): URL | undefined {
     );
   }
   return parsed;
+}
+
+function metricsToken(env: Env): string | undefined {
+  const token = env.ATRIUM_METRICS_TOKEN;
+  if (token === undefined || token === "") return undefined;
+  if (token.length < 16 || /\s/.test(token)) {
+    throw new ConfigError("ATRIUM_METRICS_TOKEN must be at least 16 characters without spaces");
+  }
+  return token;
 }
 
 /** Reads the environment once into a frozen Config; a bad value throws one clear line. */
@@ -159,5 +172,10 @@ export function loadConfig(env: Env = process.env): Config {
     trustProxy,
     invitationTtlMs: duration(env, "ATRIUM_INVITATION_TTL", "7d"),
     logLevel,
+    auditRetentionMs:
+      env.ATRIUM_AUDIT_RETENTION && env.ATRIUM_AUDIT_RETENTION !== "unlimited"
+        ? duration(env, "ATRIUM_AUDIT_RETENTION", "")
+        : undefined,
+    metricsToken: metricsToken(env),
   });
 }

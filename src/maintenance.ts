@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import { applyAuditRetention } from "./audit/audit-retention.js";
 import type { Deps } from "./deps.js";
 import { deleteStaleRateLimits } from "./rate-limit/rate-limit.js";
 import { deleteExpiredSessions } from "./sessions/sessions.queries.js";
@@ -6,9 +7,15 @@ import { deleteExpiredSessions } from "./sessions/sessions.queries.js";
 const EVERY_MS = 10 * 60_000;
 const KEEP_SENT_EMAIL_MS = 7 * 24 * 60 * 60_000;
 
-/** Removes rows that can no longer matter: ended sessions, dead tokens, old counters, sent mail. */
+/**
+ * Removes rows that can no longer matter: ended sessions, dead tokens, old counters, sent mail,
+ * and audit events past ATRIUM_AUDIT_RETENTION.
+ */
 export async function sweepExpired(deps: Deps): Promise<void> {
   const now = deps.clock.now();
+  if (deps.config.auditRetentionMs !== undefined) {
+    await applyAuditRetention(deps.db, deps.config.auditRetentionMs, now, deps.logger);
+  }
   await deleteExpiredSessions(deps.db, now, deps.config.sessionMaxAgeMs);
   await deps.db.deleteFrom("account_tokens").where("expires_at", "<=", now).execute();
   await deleteStaleRateLimits(deps.db, now, 24 * 60 * 60_000);

@@ -1,4 +1,4 @@
-import { recordAuditEvent, userActor } from "../audit/audit-events.js";
+import { actorOf, recordAuditEvent, userActor } from "../audit/audit-events.js";
 import { transaction } from "../db/transaction.js";
 import type { Deps } from "../deps.js";
 import { fail } from "../lib/errors.js";
@@ -143,7 +143,7 @@ export async function deleteAccount(deps: Deps, auth: AuthState, meta: RequestMe
       await deleteOrganizationRow(tx.db, organizationId);
       await recordAuditEvent(tx, meta, {
         action: "organization.deleted",
-        actor: userActor(auth.user),
+        actor: actorOf(auth),
         organizationId,
         target: { type: "organization", id: organizationId },
         metadata: { reason: "last member deleted their account" },
@@ -153,7 +153,7 @@ export async function deleteAccount(deps: Deps, auth: AuthState, meta: RequestMe
     await publishAuthChange(tx, deps.sessionCache, { userId: auth.user.id });
     await recordAuditEvent(tx, meta, {
       action: "user.deleted",
-      actor: userActor(auth.user),
+      actor: actorOf(auth),
       subjectUserId: auth.user.id,
       target: { type: "user", id: auth.user.id },
     });

@@ -1,7 +1,7 @@
 import Type from "typebox";
 import type { Deps } from "../deps.js";
 import type { Api } from "../http/app-types.js";
-import { authOf, freshAuthOf } from "../http/authenticate.js";
+import { authOf, freshAuthOf, sessionAuthOf } from "../http/authenticate.js";
 import { metaOf } from "../http/request-meta.js";
 import { Body, EmailField, NameField, PasswordField, TokenField } from "../http/schemas.js";
 import { clearSessionCookie, setSessionCookie } from "../http/session-cookie.js";
@@ -84,7 +84,7 @@ export function accountRoutes(api: Api, deps: Deps): void {
       },
     },
     async (request, reply) => {
-      const auth = authOf(request);
+      const auth = sessionAuthOf(request);
       const session = await reauthenticate(deps, auth, request.body, metaOf(request));
       setSessionCookie(reply, config, session, request.now);
       return { user: currentUser(auth) };

@@ -1,4 +1,4 @@
-import { recordAuditEvent, userActor } from "../audit/audit-events.js";
+import { actorOf, recordAuditEvent, userActor } from "../audit/audit-events.js";
 import { isUniqueViolation } from "../db/errors.js";
 import { transaction } from "../db/transaction.js";
 import type { Deps } from "../deps.js";
@@ -98,7 +98,7 @@ export async function requestEmailChange(
     await enqueueEmail(tx, emailChangeNotice(email, name, newEmail), meta.now);
     await recordAuditEvent(tx, meta, {
       action: "user.email_change_requested",
-      actor: userActor(auth.user),
+      actor: actorOf(auth),
       subjectUserId: auth.user.id,
       metadata: { newEmail },
     });

@@ -3,6 +3,7 @@ import { transaction } from "../db/transaction.js";
 import type { Deps } from "../deps.js";
 import { fail } from "../lib/errors.js";
 import type { RequestMeta } from "../lib/request-meta.js";
+import { signIns } from "../metrics/metrics.js";
 import { clearAttempts, POLICIES, takeAttempt } from "../rate-limit/rate-limit.js";
 import { type IssuedSession, startSession } from "../sessions/sessions.service.js";
 import { requireEmail } from "./account-input.js";
@@ -45,6 +46,7 @@ export async function signIn(
         }),
       );
     }
+    signIns.inc({ result: "rate_limited" });
     throw fail("rate_limited", "Too many sign-in attempts; try again later.", {
       retryAfter: limit.retryAfter,
     });
@@ -52,6 +54,7 @@ export async function signIn(
 
   if (!user?.password_hash) {
     await deps.passwords.verifyDummy(input.password);
+    signIns.inc({ result: "failure" });
     throw fail("invalid_credentials", INVALID);
   }
   const valid = await deps.passwords.verify(user.password_hash, input.password);
@@ -64,9 +67,11 @@ export async function signIn(
         metadata: { reason: valid ? "account_disabled" : "wrong_password" },
       }),
     );
+    signIns.inc({ result: "failure" });
     throw fail("invalid_credentials", INVALID);
   }
 
+  signIns.inc({ result: "success" });
   await clearAttempts(deps.db, accountKey);
   const session = await transaction(deps.db, async (tx) => {
     const issued = await startSession(deps, tx, user.id, meta);

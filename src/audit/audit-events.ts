@@ -1,6 +1,7 @@
 import type { Tx } from "../db/transaction.js";
 import { newId } from "../lib/ids.js";
 import type { RequestMeta } from "../lib/request-meta.js";
+import { chainKeyFor, eventHash, GENESIS_HASH } from "./audit-chain.js";
 
 export const AUDIT_ACTIONS = [
   "user.signed_up",
@@ -34,6 +35,7 @@ export const AUDIT_ACTIONS = [
   "user.enabled",
   // Beyond the contract's list: a profile change (name).
   "user.updated",
+  "audit.exported",
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
@@ -56,7 +58,9 @@ export interface AuditEventInput {
 
 /**
  * Records an audit event inside the caller's transaction, so that a change and its event
- * commit or roll back together. The only writer of `audit_events`.
+ * commit or roll back together. The only writer of `audit_events`. The event is appended to
+ * its chain: the chain's head row is locked, so concurrent events of one organization queue
+ * and each links to the one before (tamper evidence, see audit-chain.ts).
  */
 export async function recordAuditEvent(
   tx: Tx,
@@ -64,25 +68,61 @@ export async function recordAuditEvent(
   event: AuditEventInput,
   now: Date = meta?.now ?? new Date(),
 ): Promise<void> {
+  const base = {
+    id: newId("evt", now.getTime()),
+    action: event.action,
+    actor_type: event.actor.type,
+    actor_id: event.actor.id ?? null,
+    actor_email: "email" in event.actor ? event.actor.email : null,
+    subject_user_id: event.subjectUserId ?? null,
+    organization_id: event.organizationId ?? null,
+    target_type: event.target?.type ?? null,
+    target_id: event.target?.id ?? null,
+    ip_address: meta?.ipAddress ?? null,
+    user_agent: meta?.userAgent ?? null,
+    request_id: meta?.requestId ?? null,
+    // Through JSON once, as jsonb will hold it: the hash is computed on what is stored.
+    metadata: JSON.parse(JSON.stringify(event.metadata ?? {})) as Record<string, unknown>,
+    created_at: now,
+  };
+  const chainKey = chainKeyFor(base);
+  await tx.db
+    .insertInto("audit_chains")
+    .values({ chain_key: chainKey, last_seq: 0, last_hash: GENESIS_HASH })
+    .onConflict((oc) => oc.column("chain_key").doNothing())
+    .execute();
+  const head = await tx.db
+    .selectFrom("audit_chains")
+    .select(["last_seq", "last_hash"])
+    .where("chain_key", "=", chainKey)
+    .forUpdate()
+    .executeTakeFirstOrThrow();
+  const linked = {
+    ...base,
+    chain_key: chainKey,
+    seq: Number(head.last_seq) + 1,
+    prev_hash: head.last_hash,
+  };
+  const hash = eventHash(linked);
+  await tx.db
+    .updateTable("audit_chains")
+    .set({ last_seq: linked.seq, last_hash: hash })
+    .where("chain_key", "=", chainKey)
+    .execute();
   await tx.db
     .insertInto("audit_events")
-    .values({
-      id: newId("evt", now.getTime()),
-      action: event.action,
-      actor_type: event.actor.type,
-      actor_id: event.actor.id ?? null,
-      actor_email: "email" in event.actor ? event.actor.email : null,
-      subject_user_id: event.subjectUserId ?? null,
-      organization_id: event.organizationId ?? null,
-      target_type: event.target?.type ?? null,
-      target_id: event.target?.id ?? null,
-      ip_address: meta?.ipAddress ?? null,
-      user_agent: meta?.userAgent ?? null,
-      request_id: meta?.requestId ?? null,
-      metadata: JSON.stringify(event.metadata ?? {}),
-      created_at: now,
-    })
+    .values({ ...linked, metadata: JSON.stringify(linked.metadata), hash })
     .execute();
+}
+
+/** Who acted: the signed-in user, or the API key acting for them. */
+export function actorOf(auth: {
+  user: { id: string; email: string };
+  apiKey: { id: string } | null;
+}): Actor {
+  return auth.apiKey
+    ? { type: "api_key", id: auth.apiKey.id, email: auth.user.email }
+    : { type: "user", id: auth.user.id, email: auth.user.email };
 }
 
 /** Shorthand for the common case: a signed-in user acting on their own account. */

@@ -77,8 +77,8 @@ async function run(
   }
 }
 
-export async function orgCreate(config: Config, argv: string[]): Promise<number> {
-  const { values } = parseArgs({
+function parseOptions(argv: string[]) {
+  return parseArgs({
     args: argv,
     strict: true,
     options: {
@@ -88,7 +88,18 @@ export async function orgCreate(config: Config, argv: string[]): Promise<number>
       json: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
-  });
+  }).values;
+}
+
+export async function orgCreate(config: Config, argv: string[]): Promise<number> {
+  let values: ReturnType<typeof parseOptions>;
+  try {
+    values = parseOptions(argv);
+  } catch (error) {
+    // An unknown option, a missing value or a stray argument is wrong usage (exit 2), not a failure.
+    console.error(`atrium: ${(error as Error).message}\n\n${ORG_CREATE_USAGE}`);
+    return 2;
+  }
   if (values.help) {
     console.log(ORG_CREATE_USAGE);
     return 0;

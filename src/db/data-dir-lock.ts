@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 export class DataDirInUseError extends Error {
@@ -31,20 +31,26 @@ function isAlive(pid: number): boolean {
 export function lockDataDir(dataDir: string): () => void {
   mkdirSync(dataDir, { recursive: true });
   const path = join(dataDir, "atrium.lock");
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(path, "wx");
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
-      return () => rmSync(path, { force: true });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-      const owner = Number(readFileSync(path, "utf8").trim());
-      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isAlive(owner)) {
-        throw new DataDirInUseError(dataDir, owner);
+  // The pid is written to a file of our own first and then linked into place: the lock file
+  // never exists without its owner's pid in it.
+  const ours = `${path}.${process.pid}`;
+  writeFileSync(ours, String(process.pid));
+  try {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        linkSync(ours, path);
+        return () => rmSync(path, { force: true });
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+        const owner = Number(readFileSync(path, "utf8").trim());
+        if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isAlive(owner)) {
+          throw new DataDirInUseError(dataDir, owner);
+        }
+        rmSync(path, { force: true }); // stale: its process is gone
       }
-      rmSync(path, { force: true }); // stale: its process is gone
     }
+  } finally {
+    rmSync(ours, { force: true });
   }
   throw new Error(`could not lock ${dataDir}`);
 }

@@ -90,6 +90,10 @@ function openEmbedded(pglite: PGlite, release: (() => Promise<void>) | undefined
   };
 }
 
+// bigint columns (counts, audit sequence numbers) as numbers, as PGlite returns them: every
+// value Atrium stores in one is far below 2^53.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
+
 function openPostgres(databaseUrl: string, logger: Logger | undefined): Database {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
   // An idle client that loses its server must not crash the process; the next query reports it.

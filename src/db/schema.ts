@@ -54,6 +54,39 @@ export interface AuditEventsTable {
   request_id: string | null;
   metadata: ColumnType<Record<string, unknown>, string, string>;
   created_at: Date;
+  chain_key: string;
+  seq: ColumnType<number, number, number>;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface AuditChainsTable {
+  chain_key: string;
+  last_seq: ColumnType<number, number, number>;
+  last_hash: string;
+}
+
+export interface AuditPrunesTable {
+  id: string;
+  chain_key: string;
+  through_seq: ColumnType<number, number, number>;
+  through_hash: string;
+  removed: ColumnType<number, number, number>;
+  cutoff: Date;
+  created_at: Date;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  user_id: string;
+  organization_id: string | null;
+  name: string;
+  prefix: string;
+  secret_hash: string;
+  created_at: Date;
+  last_used_at: Date | null;
+  expires_at: Date;
+  revoked_at: Date | null;
 }
 
 export interface OutboxEmailsTable {
@@ -126,6 +159,9 @@ export interface DB {
   organizations: OrganizationsTable;
   organization_members: OrganizationMembersTable;
   invitations: InvitationsTable;
+  api_keys: ApiKeysTable;
+  audit_chains: AuditChainsTable;
+  audit_prunes: AuditPrunesTable;
 }
 
 export type UserRow = UsersTable;
@@ -134,3 +170,5 @@ export type AccountTokenRow = AccountTokensTable;
 export type OrganizationRow = OrganizationsTable;
 export type MemberRow = OrganizationMembersTable;
 export type InvitationRow = InvitationsTable;
+export type ApiKeyRow = ApiKeysTable;
+export type AuditEventRow = AuditEventsTable;

@@ -10,7 +10,7 @@ export interface Tx {
 }
 
 export interface TransactionOptions {
-  /** Serializable transactions are retried a few times when Postgres reports a lost race. */
+  /** Serializable transactions are retried (as deadlocks are) when Postgres reports a lost race. */
   isolation?: "read committed" | "serializable";
 }
 
@@ -20,7 +20,9 @@ export async function transaction<T>(
   work: (tx: Tx) => Promise<T>,
   options: TransactionOptions = {},
 ): Promise<T> {
-  const attempts = options.isolation === "serializable" ? 5 : 1;
+  // A deadlock (two transactions appending to the same audit chains in opposite orders) or a
+  // lost serializable race rolls everything back: running the work again is safe.
+  const attempts = 5;
   for (let attempt = 1; ; attempt++) {
     const tasks: Array<() => void | Promise<void>> = [];
     try {

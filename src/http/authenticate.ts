@@ -1,6 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
+import { validateApiKey } from "../api-keys/api-keys.service.js";
 import type { Deps } from "../deps.js";
 import { fail } from "../lib/errors.js";
+import { POLICIES, takeAttempt } from "../rate-limit/rate-limit.js";
 import type { AuthState } from "../sessions/session-cache.js";
 import { isFresh, validateSession } from "../sessions/sessions.service.js";
 import { clearSessionCookie, setSessionCookie } from "./session-cookie.js";
@@ -12,6 +14,8 @@ declare module "fastify" {
   interface FastifyContextConfig {
     /** Routes on the public list (SECURITY.md ACL-01); every other route requires authentication. */
     public?: boolean;
+    /** The route checks a credential of its own (GET /metrics): Atrium's are not read. */
+    ownCredentials?: boolean;
   }
 }
 
@@ -27,12 +31,17 @@ export function registerAuthentication(app: FastifyInstance, deps: Deps): void {
   app.decorateRequest("auth", null);
 
   app.addHook("onRequest", async (request, reply) => {
-    const token = request.cookies[config.sessionCookieName];
+    if (request.routeOptions.config.ownCredentials) return;
+    const authorization = request.headers.authorization;
+    // A bearer key is the request's credential when present; a cookie is then ignored.
+    const token =
+      authorization === undefined ? request.cookies[config.sessionCookieName] : undefined;
 
     if (!SAFE_METHODS.has(request.method)) {
       const origin = request.headers.origin;
       // A foreign Origin is refused outright; a cookie without any Origin could be a forged
-      // cross-site form post from an old browser, so it is refused too.
+      // cross-site form post from an old browser, so it is refused too. Browsers never send
+      // a bearer key on their own, so a key needs no Origin.
       if (origin !== undefined ? origin !== config.publicOrigin : token !== undefined) {
         throw fail(
           "forbidden_origin",
@@ -41,7 +50,9 @@ export function registerAuthentication(app: FastifyInstance, deps: Deps): void {
       }
     }
 
-    if (token !== undefined) {
+    if (authorization !== undefined) {
+      request.auth = await authenticateBearer(deps, authorization, request.ip, request.now);
+    } else if (token !== undefined) {
       const validated = await validateSession(deps, token, request.now);
       if (validated) {
         request.auth = validated.state;
@@ -56,10 +67,44 @@ export function registerAuthentication(app: FastifyInstance, deps: Deps): void {
   });
 }
 
+/**
+ * `Authorization: Bearer atr_…`. A wrong key answers 401 and counts against the client
+ * address like a failed sign-in; past the limit, 429 before any lookup.
+ */
+async function authenticateBearer(
+  deps: Deps,
+  authorization: string,
+  ip: string,
+  now: Date,
+): Promise<AuthState> {
+  const match = /^Bearer ([^\s]+)$/i.exec(authorization);
+  const key = match?.[1] ? await validateApiKey(deps, match[1], now) : undefined;
+  if (key) return key;
+  const limit = await takeAttempt(
+    deps.db,
+    [{ key: `apikey:ip:${ip}`, policy: POLICIES.signInPerAddress }],
+    now,
+  );
+  if (!limit.allowed) {
+    throw fail("rate_limited", "Too many failed API key attempts; try again later.", {
+      retryAfter: limit.retryAfter,
+    });
+  }
+  throw fail("unauthenticated", "The API key is invalid, expired or revoked.");
+}
+
 /** The signed-in account of a route that requires authentication. */
 export function authOf(request: FastifyRequest): AuthState {
   if (!request.auth) throw fail("unauthenticated", "Sign in to continue.");
   return request.auth;
+}
+
+/** For what only a browser session can do (signing out, re-authenticating): not with an API key. */
+export function sessionAuthOf(request: FastifyRequest): AuthState {
+  const auth = authOf(request);
+  if (auth.apiKey)
+    throw fail("forbidden", "This needs a signed-in session; an API key cannot do it.");
+  return auth;
 }
 
 /** For sensitive actions: the session must have authenticated recently (SECURITY.md SESS-06). */
@@ -68,7 +113,9 @@ export function freshAuthOf(deps: Deps, request: FastifyRequest): AuthState {
   if (!isFresh(deps, auth, request.now)) {
     throw fail(
       "session_not_fresh",
-      "Confirm your password to continue (POST /api/v1/auth/reauthenticate).",
+      auth.apiKey
+        ? "An API key never counts as a fresh sign-in: do this from a signed-in session."
+        : "Confirm your password to continue (POST /api/v1/auth/reauthenticate).",
     );
   }
   return auth;

@@ -1,4 +1,4 @@
-import { type Actor, recordAuditEvent } from "../audit/audit-events.js";
+import { type Actor, actorOf, recordAuditEvent } from "../audit/audit-events.js";
 import type { InvitationRow, OrganizationRow, Role } from "../db/schema.js";
 import { type Tx, transaction } from "../db/transaction.js";
 import type { Deps } from "../deps.js";
@@ -48,7 +48,7 @@ export async function inviteMembers(
     const scope = await openOrganization(tx.db, ref, auth);
     authorize(deps, auth, scope, { type: "invitation:create", role: input.role }, meta.now);
     return createInvitations(deps, tx, scope.organization, input, {
-      actor: { type: "user", id: auth.user.id, email: auth.user.email },
+      actor: actorOf(auth),
       inviterUserId: auth.user.id,
       inviterName: auth.user.name,
       meta,

@@ -1,4 +1,4 @@
-import { recordAuditEvent, userActor } from "../audit/audit-events.js";
+import { actorOf, recordAuditEvent } from "../audit/audit-events.js";
 import { transaction } from "../db/transaction.js";
 import type { Deps } from "../deps.js";
 import { fail } from "../lib/errors.js";
@@ -55,7 +55,7 @@ export async function revokeInvitation(
     if (!revoked) throw fail("not_found", NO_SUCH);
     await recordAuditEvent(tx, meta, {
       action: "invitation.revoked",
-      actor: userActor(auth.user),
+      actor: actorOf(auth),
       organizationId: scope.organization.id,
       target: { type: "invitation", id: invitation.id },
       metadata: { email: invitation.email, role: invitation.role },
@@ -96,7 +96,7 @@ export async function resendInvitation(
       await sendInvitationEmail(deps, tx, scope.organization, updated, token, meta.now);
     await recordAuditEvent(tx, meta, {
       action: "invitation.resent",
-      actor: userActor(auth.user),
+      actor: actorOf(auth),
       organizationId: scope.organization.id,
       target: { type: "invitation", id: updated.id },
       metadata: { email: updated.email, role: updated.role, delivery: updated.delivery },

@@ -1,4 +1,4 @@
-import { recordAuditEvent, userActor } from "../audit/audit-events.js";
+import { actorOf, recordAuditEvent, userActor } from "../audit/audit-events.js";
 import type { UserRow } from "../db/schema.js";
 import { type Tx, transaction } from "../db/transaction.js";
 import type { Deps } from "../deps.js";
@@ -162,7 +162,7 @@ async function respond(
     if (!claimed) throw fail("not_found", DEAD);
     await recordAuditEvent(tx, meta, {
       action: "invitation.declined",
-      actor: userActor(auth.user),
+      actor: actorOf(auth),
       organizationId: invitation.organization_id,
       subjectUserId: auth.user.id,
       target: { type: "invitation", id: invitation.id },

@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import type { Notifications } from "../db/database.js";
 import type { DB } from "../db/schema.js";
 import type { Clock } from "../lib/request-meta.js";
+import { emails } from "../metrics/metrics.js";
 import type { MailTransport } from "./transports.js";
 
 const BATCH = 10;
@@ -90,7 +91,9 @@ export function createOutboxWorker(deps: {
             .set({ status: "sent", sent_at: clock.now(), locked_until: null, last_error: null })
             .where("id", "=", message.id)
             .execute();
+          emails.inc({ event: "sent" });
         } catch (error) {
+          emails.inc({ event: "failed" });
           const failed = message.attempts >= MAX_ATTEMPTS;
           const reason = error instanceof Error ? error.message : String(error);
           logger.warn(

@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import type { Tx } from "../db/transaction.js";
 import { newId } from "../lib/ids.js";
+import { emails } from "../metrics/metrics.js";
 
 export interface EmailMessage {
   to: string;
@@ -34,6 +35,7 @@ export async function enqueueEmail(tx: Tx, message: EmailMessage, now: Date): Pr
       sent_at: null,
     })
     .execute();
+  tx.afterCommit(() => emails.inc({ event: "queued" }));
   // Delivered on commit: wakes the worker of every process at once instead of at its next poll.
   await sql`SELECT pg_notify('atrium_outbox', '')`.execute(tx.db);
 }

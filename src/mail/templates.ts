@@ -131,3 +131,21 @@ export function invitationEmail(
     footer: "If you were not expecting this invitation, you can ignore this email.",
   });
 }
+
+export function apiKeyCreatedNotice(
+  to: string,
+  name: string,
+  keyName: string,
+  prefix: string,
+): EmailMessage {
+  return compose({
+    to,
+    subject: "A new API key was created for your account",
+    greeting: hello(name),
+    lines: [
+      `An API key named "${keyName}" (starting ${prefix}) was created for your Atrium account.`,
+      "If this was not you, revoke it, change your password and sign out your other sessions.",
+    ],
+    footer: "This is a security notice.",
+  });
+}

@@ -1,5 +1,5 @@
 import { findUserById } from "../accounts/accounts.queries.js";
-import { recordAuditEvent, userActor } from "../audit/audit-events.js";
+import { actorOf, recordAuditEvent } from "../audit/audit-events.js";
 import type { Role } from "../db/schema.js";
 import { transaction } from "../db/transaction.js";
 import type { Deps } from "../deps.js";
@@ -75,7 +75,7 @@ export async function changeMemberRole(
     if (!updated) throw fail("not_found", "No such member.");
     await recordAuditEvent(tx, meta, {
       action: "member.role_changed",
-      actor: userActor(auth.user),
+      actor: actorOf(auth),
       organizationId: scope.organization.id,
       subjectUserId: target.user_id,
       target: { type: "member", id: target.id },
@@ -111,7 +111,7 @@ export async function removeMember(
     const leaving = target.id === scope.member.id;
     await recordAuditEvent(tx, meta, {
       action: leaving ? "member.left" : "member.removed",
-      actor: userActor(auth.user),
+      actor: actorOf(auth),
       organizationId: scope.organization.id,
       subjectUserId: target.user_id,
       target: { type: "member", id: target.id },

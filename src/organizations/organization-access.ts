@@ -26,6 +26,10 @@ export async function openOrganization(
 ): Promise<OrganizationScope> {
   const scope = await findOrganizationForMember(db, ref, auth.user.id, options);
   if (!scope) throw fail("not_found", NOT_FOUND);
+  // A key bound to one organization acts only inside it.
+  if (auth.apiKey?.organizationId && auth.apiKey.organizationId !== scope.organization.id) {
+    throw fail("forbidden", "This API key is bound to another organization.");
+  }
   return scope;
 }
 

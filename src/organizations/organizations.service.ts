@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { recordAuditEvent, userActor } from "../audit/audit-events.js";
+import { actorOf, recordAuditEvent } from "../audit/audit-events.js";
 import { isUniqueViolation } from "../db/errors.js";
 import type { OrganizationRow } from "../db/schema.js";
 import { type Tx, transaction } from "../db/transaction.js";
@@ -141,7 +141,7 @@ export async function createOrganization(
       { ...input, ownerUserId: auth.user.id },
       meta.now,
     );
-    await recordOrganizationCreated(tx, meta, organization, userActor(auth.user), auth.user.id);
+    await recordOrganizationCreated(tx, meta, organization, actorOf(auth), auth.user.id);
     return toOrganization(organization, "owner");
   });
 }
@@ -223,7 +223,7 @@ export async function updateOrganization(
       if (!updated) throw fail("not_found", "No such organization.");
       await recordAuditEvent(tx, meta, {
         action: "organization.updated",
-        actor: userActor(auth.user),
+        actor: actorOf(auth),
         organizationId: updated.id,
         target: { type: "organization", id: updated.id },
         metadata: {
@@ -258,7 +258,7 @@ export async function deleteOrganization(
     await deleteOrganizationRow(tx.db, scope.organization.id);
     await recordAuditEvent(tx, meta, {
       action: "organization.deleted",
-      actor: userActor(auth.user),
+      actor: actorOf(auth),
       organizationId: scope.organization.id,
       target: { type: "organization", id: scope.organization.id },
       metadata: { name: scope.organization.name, slug: scope.organization.slug },

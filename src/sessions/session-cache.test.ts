@@ -30,6 +30,7 @@ const NOW = Date.parse("2030-01-01T00:00:00Z");
 function stateOf(sessionId: string, userId: string, name = "Ada"): AuthState {
   const at = new Date(NOW);
   return {
+    apiKey: null,
     session: {
       id: sessionId,
       createdAt: at,

@@ -1,7 +1,12 @@
 import type { Notifications } from "../db/database.js";
 
-/** A validated session with the account it belongs to: what an authenticated request needs. */
+/**
+ * A validated credential with the account it belongs to: what an authenticated request needs.
+ * For an API key, `session` describes the key (its id, its life) and is never fresh.
+ */
 export interface AuthState {
+  /** Set when the request authenticated with an API key rather than a session cookie. */
+  apiKey: { id: string; organizationId: string | null } | null;
   session: {
     id: string;
     createdAt: Date;

@@ -1,7 +1,7 @@
 import Type from "typebox";
 import type { Deps } from "../deps.js";
 import type { Api } from "../http/app-types.js";
-import { authOf, freshAuthOf } from "../http/authenticate.js";
+import { authOf, freshAuthOf, sessionAuthOf } from "../http/authenticate.js";
 import { metaOf } from "../http/request-meta.js";
 import { Page, PageQuery, pageLimit } from "../http/schemas.js";
 import { clearSessionCookie } from "../http/session-cookie.js";
@@ -23,7 +23,7 @@ const SessionSchema = Type.Object(
 /** Signing out, and the account's list of signed-in devices. */
 export function sessionRoutes(api: Api, deps: Deps): void {
   api.post("/auth/sign-out", { schema: { tags: ["auth"] } }, async (request, reply) => {
-    await signOut(deps, authOf(request), metaOf(request));
+    await signOut(deps, sessionAuthOf(request), metaOf(request));
     clearSessionCookie(reply, deps.config);
     return reply.code(204).send();
   });

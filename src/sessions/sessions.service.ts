@@ -1,10 +1,11 @@
-import { recordAuditEvent, userActor } from "../audit/audit-events.js";
+import { actorOf, recordAuditEvent } from "../audit/audit-events.js";
 import { type Tx, transaction } from "../db/transaction.js";
 import type { Deps } from "../deps.js";
 import { fail } from "../lib/errors.js";
 import { newId } from "../lib/ids.js";
 import type { RequestMeta } from "../lib/request-meta.js";
 import { hashToken, isWellFormedToken, newToken } from "../lib/tokens.js";
+import { sessionsCreated, sessionsRevoked } from "../metrics/metrics.js";
 import { publishAuthChange } from "./auth-changes.js";
 import type { AuthState } from "./session-cache.js";
 import {
@@ -44,6 +45,7 @@ export async function startSession(
 ): Promise<IssuedSession> {
   const token = newToken();
   const expiresAt = expiryFor(deps, meta.now, meta.now);
+  tx.afterCommit(() => sessionsCreated.inc());
   await insertSession(tx.db, {
     id: newId("ses", meta.now.getTime()),
     token_hash: hashToken(token),
@@ -84,6 +86,7 @@ export async function validateSession(
     const row = await findSessionWithUser(deps.db, tokenHash);
     if (!row || row.disabled_at) return undefined;
     state = {
+      apiKey: null,
       session: {
         id: row.id,
         createdAt: row.created_at,
@@ -212,10 +215,11 @@ export async function revokeSession(
     if (!(await deleteSession(tx.db, state.user.id, sessionId))) {
       throw fail("not_found", "No such session.");
     }
+    tx.afterCommit(() => sessionsRevoked.inc());
     await publishAuthChange(tx, deps.sessionCache, { sessionId });
     await recordAuditEvent(tx, meta, {
       action: "session.revoked",
-      actor: userActor(state.user),
+      actor: actorOf(state),
       subjectUserId: state.user.id,
       target: { type: "session", id: sessionId },
       metadata: { current: sessionId === state.session.id },
@@ -233,7 +237,7 @@ export async function revokeOtherSessions(
     const ids = await endUserSessions(deps, tx, state.user.id, state.session.id);
     await recordAuditEvent(tx, meta, {
       action: "session.revoked",
-      actor: userActor(state.user),
+      actor: actorOf(state),
       subjectUserId: state.user.id,
       metadata: { scope: "others", count: ids.length },
     });
@@ -249,6 +253,7 @@ export async function endUserSessions(
   exceptId?: string,
 ): Promise<string[]> {
   const ids = await deleteUserSessions(tx.db, userId, exceptId);
+  tx.afterCommit(() => sessionsRevoked.inc(ids.length));
   if (exceptId === undefined) {
     await publishAuthChange(tx, deps.sessionCache, { userId });
   } else {
@@ -259,11 +264,13 @@ export async function endUserSessions(
 
 export async function signOut(deps: Deps, state: AuthState, meta: RequestMeta): Promise<void> {
   await transaction(deps.db, async (tx) => {
-    await deleteSession(tx.db, state.user.id, state.session.id);
+    if (await deleteSession(tx.db, state.user.id, state.session.id)) {
+      tx.afterCommit(() => sessionsRevoked.inc());
+    }
     await publishAuthChange(tx, deps.sessionCache, { sessionId: state.session.id });
     await recordAuditEvent(tx, meta, {
       action: "user.signed_out",
-      actor: userActor(state.user),
+      actor: actorOf(state),
       subjectUserId: state.user.id,
       target: { type: "session", id: state.session.id },
     });

@@ -30,7 +30,7 @@ export function runAtrium(args: string[], env: Env): Promise<CliResult> {
     let stderr = "";
     child.stdout.on("data", (chunk) => (stdout += chunk));
     child.stderr.on("data", (chunk) => (stderr += chunk));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 25_000);
+    const timer = setTimeout(() => child.kill("SIGKILL"), 90_000);
     child.on("error", reject);
     child.on("close", (code) => {
       clearTimeout(timer);
@@ -130,7 +130,7 @@ export async function startServer(env: Env): Promise<RunningServer> {
   child.stdout?.on("data", (chunk) => (output += chunk));
   child.stderr?.on("data", (chunk) => (output += chunk));
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`atrium serve exited early:\n${output}`);
     const ready = await fetch(`${url}/readyz`).then(
@@ -140,9 +140,14 @@ export async function startServer(env: Env): Promise<RunningServer> {
     if (ready) break;
     if (Date.now() > deadline) {
       await stop(child, "SIGKILL");
-      throw new Error(`atrium serve was not ready within 20 s:\n${output}`);
+      throw new Error(`atrium serve was not ready within 60 s:\n${output}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { url, pid: child.pid ?? 0, output: () => output, stop: (s = "SIGTERM") => stop(child, s) };
+  return {
+    url,
+    pid: child.pid ?? 0,
+    output: () => output,
+    stop: (s = "SIGTERM") => stop(child, s),
+  };
 }

@@ -1,0 +1,220 @@
+import Type from "typebox";
+import { actorOf, recordAuditEvent } from "../audit/audit-events.js";
+import { transaction } from "../db/transaction.js";
+import type { Deps } from "../deps.js";
+import { fail } from "../lib/errors.js";
+import { newId } from "../lib/ids.js";
+import type { RequestMeta } from "../lib/request-meta.js";
+import { enqueueEmail } from "../mail/outbox.js";
+import { apiKeyCreatedNotice } from "../mail/templates.js";
+import { openOrganization } from "../organizations/organization-access.js";
+import { publishAuthChange } from "../sessions/auth-changes.js";
+import type { AuthState } from "../sessions/session-cache.js";
+import {
+  DISPLAY_PREFIX_LENGTH,
+  hashApiKey,
+  isWellFormedApiKey,
+  newApiKeySecret,
+} from "./api-key-secret.js";
+import {
+  findApiKeyWithUser,
+  insertApiKey,
+  listUserApiKeys,
+  revokeUserApiKey,
+  touchApiKey,
+} from "./api-keys.queries.js";
+
+const DAY_MS = 86_400_000;
+/** A key without an expiry lives 90 days; none lives longer than a year (SECURITY.md KEY-01). */
+export const DEFAULT_KEY_LIFE_MS = 90 * DAY_MS;
+export const MAX_KEY_LIFE_MS = 365 * DAY_MS;
+// last_used_at is written at most this often per key.
+const TOUCH_INTERVAL_MS = 60_000;
+
+export const ApiKeySchema = Type.Object(
+  {
+    id: Type.String(),
+    name: Type.String(),
+    prefix: Type.String(),
+    organizationId: Type.Union([Type.String(), Type.Null()]),
+    createdAt: Type.String({ format: "date-time" }),
+    lastUsedAt: Type.Union([Type.String({ format: "date-time" }), Type.Null()]),
+    expiresAt: Type.String({ format: "date-time" }),
+  },
+  { $id: "ApiKey" },
+);
+
+function toApiKey(row: {
+  id: string;
+  name: string;
+  prefix: string;
+  organization_id: string | null;
+  created_at: Date;
+  last_used_at: Date | null;
+  expires_at: Date;
+}) {
+  return {
+    id: row.id,
+    name: row.name,
+    prefix: row.prefix,
+    organizationId: row.organization_id,
+    createdAt: row.created_at.toISOString(),
+    lastUsedAt: row.last_used_at?.toISOString() ?? null,
+    expiresAt: row.expires_at.toISOString(),
+  };
+}
+
+/**
+ * Creates a key for the signed-in account (fresh session). The secret is returned this once
+ * and stored only as its hash; the account is told by email.
+ */
+export async function createApiKey(
+  deps: Deps,
+  auth: AuthState,
+  input: { name: string; expiresAt?: string | undefined; organizationId?: string | undefined },
+  meta: RequestMeta,
+) {
+  const name = input.name.trim();
+  if (name.length === 0 || [...name].length > 100 || /[\p{Cc}\p{Cf}]/u.test(name)) {
+    throw fail("invalid_request", "The key's name must be 1 to 100 printable characters.", {
+      details: [{ field: "name", problem: "must be 1 to 100 printable characters" }],
+    });
+  }
+  const expiresAt =
+    input.expiresAt === undefined
+      ? new Date(meta.now.getTime() + DEFAULT_KEY_LIFE_MS)
+      : new Date(input.expiresAt);
+  if (
+    Number.isNaN(expiresAt.getTime()) ||
+    expiresAt <= meta.now ||
+    expiresAt.getTime() - meta.now.getTime() > MAX_KEY_LIFE_MS
+  ) {
+    throw fail(
+      "invalid_request",
+      "expiresAt must be a time in the future, at most 365 days away.",
+      {
+        details: [
+          { field: "expiresAt", problem: "must be in the future and at most 365 days away" },
+        ],
+      },
+    );
+  }
+  // A key bound to an organization: only one the account belongs to (404 otherwise, as everywhere).
+  const organizationId =
+    input.organizationId === undefined
+      ? null
+      : (await openOrganization(deps.db, input.organizationId, auth)).organization.id;
+  const secret = newApiKeySecret();
+  const row = {
+    id: newId("key", meta.now.getTime()),
+    user_id: auth.user.id,
+    organization_id: organizationId,
+    name,
+    prefix: secret.slice(0, DISPLAY_PREFIX_LENGTH),
+    secret_hash: hashApiKey(secret),
+    created_at: meta.now,
+    last_used_at: null,
+    expires_at: expiresAt,
+    revoked_at: null,
+  };
+  await transaction(deps.db, async (tx) => {
+    await insertApiKey(tx.db, row);
+    await enqueueEmail(
+      tx,
+      apiKeyCreatedNotice(auth.user.email, auth.user.name, name, row.prefix),
+      meta.now,
+    );
+    await recordAuditEvent(tx, meta, {
+      action: "api_key.created",
+      actor: actorOf(auth),
+      subjectUserId: auth.user.id,
+      organizationId,
+      target: { type: "api_key", id: row.id },
+      metadata: { name, prefix: row.prefix, expiresAt: expiresAt.toISOString() },
+    });
+  });
+  return { apiKey: toApiKey(row), secret };
+}
+
+export async function listApiKeys(
+  deps: Deps,
+  auth: AuthState,
+  page: { limit: number; cursor: string | undefined },
+) {
+  const rows = await listUserApiKeys(deps.db, auth.user.id, {
+    limit: page.limit,
+    afterId: page.cursor,
+  });
+  const more = rows.length > page.limit;
+  const items = rows.slice(0, page.limit).map(toApiKey);
+  return { items, nextCursor: more ? (items[items.length - 1]?.id ?? null) : null };
+}
+
+/** Revokes one of the account's keys: it stops working on its next request, in every process. */
+export async function revokeApiKey(
+  deps: Deps,
+  auth: AuthState,
+  id: string,
+  meta: RequestMeta,
+): Promise<void> {
+  await transaction(deps.db, async (tx) => {
+    const revoked = await revokeUserApiKey(tx.db, auth.user.id, id, meta.now);
+    if (!revoked) throw fail("not_found", "No such API key.");
+    await publishAuthChange(tx, deps.sessionCache, { sessionId: id });
+    await recordAuditEvent(tx, meta, {
+      action: "api_key.revoked",
+      actor: actorOf(auth),
+      subjectUserId: auth.user.id,
+      target: { type: "api_key", id },
+      metadata: { name: revoked.name, prefix: revoked.prefix },
+    });
+  });
+}
+
+/**
+ * Resolves a bearer secret to its key and owner, or undefined when it is malformed (no
+ * database read), unknown, revoked, expired or its owner is disabled. Cached like sessions,
+ * evicted everywhere on revocation.
+ */
+export async function validateApiKey(
+  deps: Deps,
+  secret: string,
+  now: Date,
+): Promise<AuthState | undefined> {
+  if (!isWellFormedApiKey(secret)) return undefined;
+  const secretHash = hashApiKey(secret);
+  const nowMs = now.getTime();
+  let state = deps.sessionCache.get(secretHash, nowMs);
+  if (!state) {
+    const epoch = deps.sessionCache.epoch();
+    const row = await findApiKeyWithUser(deps.db, secretHash);
+    if (!row || row.revoked_at || row.disabled_at) return undefined;
+    state = {
+      apiKey: { id: row.id, organizationId: row.organization_id },
+      session: {
+        id: row.id,
+        createdAt: row.created_at,
+        // Never fresh: a key cannot stand in for the password (SESS-06).
+        authenticatedAt: new Date(0),
+        renewedAt: row.created_at,
+        expiresAt: row.expires_at,
+        lastActiveAt: row.last_used_at ?? new Date(0),
+      },
+      user: {
+        id: row.user_id,
+        email: row.email,
+        name: row.name,
+        emailVerifiedAt: row.email_verified_at,
+        createdAt: row.user_created_at,
+      },
+    };
+    deps.sessionCache.set(secretHash, state, epoch, nowMs);
+  }
+  if (state.session.expiresAt.getTime() <= nowMs) return undefined;
+  if (nowMs - state.session.lastActiveAt.getTime() >= TOUCH_INTERVAL_MS) {
+    await touchApiKey(deps.db, state.session.id, now);
+    state = { ...state, session: { ...state.session, lastActiveAt: now } };
+    deps.sessionCache.update(secretHash, state);
+  }
+  return state;
+}

@@ -1,0 +1,51 @@
+import type { Kysely, Transaction } from "kysely";
+import type { DB } from "../db/schema.js";
+import type { StoredAuditEvent } from "./audit-chain.js";
+
+type Executor = Kysely<DB> | Transaction<DB>;
+
+export interface AuditFilter {
+  /** Exactly one scope: an organization's events, or the events about one account. */
+  scope: { organizationId: string } | { subjectUserId: string };
+  action?: string | undefined;
+  actorId?: string | undefined;
+  from?: Date | undefined;
+  to?: Date | undefined;
+}
+
+/**
+ * A page of events, newest first. Event ids are time-ordered, so the keyset on id walks the
+ * scope's (scope, id DESC) index whatever the depth.
+ */
+export function listAuditEvents(
+  db: Executor,
+  filter: AuditFilter,
+  page: { limit: number; beforeId?: string | undefined },
+) {
+  let query = db.selectFrom("audit_events").selectAll();
+  query =
+    "organizationId" in filter.scope
+      ? query.where("organization_id", "=", filter.scope.organizationId)
+      : query.where("subject_user_id", "=", filter.scope.subjectUserId);
+  if (filter.action) query = query.where("action", "=", filter.action);
+  if (filter.actorId) query = query.where("actor_id", "=", filter.actorId);
+  if (filter.from) query = query.where("created_at", ">=", filter.from);
+  if (filter.to) query = query.where("created_at", "<", filter.to);
+  if (page.beforeId) query = query.where("id", "<", page.beforeId);
+  return query.orderBy("id", "desc").limit(page.limit).execute() as Promise<StoredAuditEvent[]>;
+}
+
+/** Every event of a scope in batches, for streaming exports: memory stays one batch deep. */
+export async function* allAuditEvents(
+  db: Executor,
+  filter: AuditFilter,
+  batchSize = 1000,
+): AsyncGenerator<StoredAuditEvent> {
+  let beforeId: string | undefined;
+  for (;;) {
+    const batch = await listAuditEvents(db, filter, { limit: batchSize, beforeId });
+    yield* batch;
+    if (batch.length < batchSize) return;
+    beforeId = batch[batch.length - 1]?.id;
+  }
+}

@@ -1,0 +1,88 @@
+import { Readable } from "node:stream";
+import type { Deps } from "../deps.js";
+import { fail } from "../lib/errors.js";
+import { authorize, openOrganization } from "../organizations/organization-access.js";
+import type { AuthState } from "../sessions/session-cache.js";
+import { type AuditFilter, allAuditEvents, listAuditEvents } from "./audit.queries.js";
+import { CSV_HEADER, toAuditEvent, toCsvLine } from "./audit-event.js";
+
+export interface AuditQuery {
+  action?: string | undefined;
+  actorId?: string | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
+}
+
+function timeParam(value: string | undefined, field: string): Date | undefined {
+  if (value === undefined) return undefined;
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) {
+    throw fail("invalid_request", `${field} must be an RFC 3339 time.`, {
+      details: [{ field, problem: "is not a time" }],
+    });
+  }
+  return date;
+}
+
+/** The organization's events for its owners and admins, or the account's own events. */
+async function scopeFor(
+  deps: Deps,
+  auth: AuthState,
+  ref: string | undefined,
+  query: AuditQuery,
+  now: Date,
+): Promise<AuditFilter> {
+  let scope: AuditFilter["scope"];
+  if (ref === undefined) {
+    scope = { subjectUserId: auth.user.id };
+  } else {
+    const organization = await openOrganization(deps.db, ref, auth);
+    authorize(deps, auth, organization, { type: "audit:read" }, now);
+    scope = { organizationId: organization.organization.id };
+  }
+  return {
+    scope,
+    action: query.action,
+    actorId: query.actorId,
+    from: timeParam(query.from, "from"),
+    to: timeParam(query.to, "to"),
+  };
+}
+
+export async function listEvents(
+  deps: Deps,
+  auth: AuthState,
+  ref: string | undefined,
+  query: AuditQuery & { limit: number; cursor?: string | undefined },
+  now: Date,
+) {
+  const filter = await scopeFor(deps, auth, ref, query, now);
+  const rows = await listAuditEvents(deps.db, filter, {
+    limit: query.limit + 1,
+    beforeId: query.cursor,
+  });
+  const more = rows.length > query.limit;
+  const items = rows.slice(0, query.limit).map(toAuditEvent);
+  return { items, nextCursor: more ? (items[items.length - 1]?.id ?? null) : null };
+}
+
+/**
+ * The same events as a stream of JSON Lines or CSV, read in batches: an export of millions
+ * of events holds one batch in memory, and a client that reads slowly slows the reads.
+ */
+export async function exportEvents(
+  deps: Deps,
+  auth: AuthState,
+  ref: string | undefined,
+  query: AuditQuery & { format: "jsonl" | "csv" },
+  now: Date,
+): Promise<Readable> {
+  const filter = await scopeFor(deps, auth, ref, query, now);
+  async function* lines(): AsyncGenerator<string> {
+    if (query.format === "csv") yield CSV_HEADER;
+    for await (const row of allAuditEvents(deps.db, filter)) {
+      yield query.format === "csv" ? toCsvLine(row) : `${JSON.stringify(toAuditEvent(row))}\n`;
+    }
+  }
+  return Readable.from(lines(), { objectMode: false, highWaterMark: 64 * 1024 });
+}

@@ -1,0 +1,43 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { FastifyInstance } from "fastify";
+import type { Deps } from "../deps.js";
+import { fail } from "../lib/errors.js";
+import { outboxBacklog, registry } from "./metrics.js";
+
+const digest = (text: string) => createHash("sha256").update(text).digest();
+const LOOPBACK = new Set(["127.0.0.1", "::1", "::ffff:127.0.0.1"]);
+
+/**
+ * GET /metrics for Prometheus. With ATRIUM_METRICS_TOKEN, a scraper sends it as a bearer
+ * token (compared in constant time); without it, only clients on this machine may scrape.
+ */
+export function metricsRoutes(app: FastifyInstance, deps: Deps): void {
+  app.get(
+    "/metrics",
+    {
+      config: { public: true, ownCredentials: true },
+      schema: { tags: ["meta"], description: "Prometheus metrics, text format." },
+    },
+    async (request, reply) => {
+      const token = deps.config.metricsToken;
+      if (token) {
+        const presented = /^Bearer (.+)$/.exec(request.headers.authorization ?? "")?.[1] ?? "";
+        if (!timingSafeEqual(digest(presented), digest(token))) {
+          throw fail("unauthenticated", "Send the metrics token as a bearer token.");
+        }
+      } else if (!LOOPBACK.has(request.ip)) {
+        throw fail(
+          "forbidden",
+          "Metrics are served to this machine only unless ATRIUM_METRICS_TOKEN is set.",
+        );
+      }
+      const pending = await deps.db
+        .selectFrom("outbox_emails")
+        .select((eb) => eb.fn.countAll<number>().as("n"))
+        .where("status", "=", "pending")
+        .executeTakeFirstOrThrow();
+      outboxBacklog.set(Number(pending.n));
+      return reply.type(registry.contentType).send(await registry.metrics());
+    },
+  );
+}
