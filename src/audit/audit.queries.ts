@@ -5,8 +5,8 @@ import type { StoredAuditEvent } from "./audit-chain.js";
 type Executor = Kysely<DB> | Transaction<DB>;
 
 export interface AuditFilter {
-  /** Exactly one scope: an organization's events, or the events about one account. */
-  scope: { organizationId: string } | { subjectUserId: string };
+  /** An organization's events, the events about one account, or (operators only) all. */
+  scope: { organizationId: string } | { subjectUserId: string } | { all: true };
   action?: string | undefined;
   actorId?: string | undefined;
   from?: Date | undefined;
@@ -23,10 +23,10 @@ export function listAuditEvents(
   page: { limit: number; beforeId?: string | undefined },
 ) {
   let query = db.selectFrom("audit_events").selectAll();
-  query =
-    "organizationId" in filter.scope
-      ? query.where("organization_id", "=", filter.scope.organizationId)
-      : query.where("subject_user_id", "=", filter.scope.subjectUserId);
+  if ("organizationId" in filter.scope)
+    query = query.where("organization_id", "=", filter.scope.organizationId);
+  else if ("subjectUserId" in filter.scope)
+    query = query.where("subject_user_id", "=", filter.scope.subjectUserId);
   if (filter.action) query = query.where("action", "=", filter.action);
   if (filter.actorId) query = query.where("actor_id", "=", filter.actorId);
   if (filter.from) query = query.where("created_at", ">=", filter.from);

@@ -1,105 +1,109 @@
 #!/usr/bin/env node
-import { parseArgs } from "node:util";
 import { buildApp } from "../app.js";
-import { ConfigError, loadConfig } from "../config.js";
+import { type Config, ConfigError, loadConfig } from "../config.js";
 import { openDatabase } from "../db/database.js";
 import { migrate } from "../db/migrations.js";
 import { createLogger } from "../http/logging.js";
-import { ORG_CREATE_USAGE, orgCreate } from "./org-create.js";
+import { COMMANDS, EXIT, runCommand } from "./commands.js";
 
 const USAGE = `Usage: atrium <command> [options]
 
 Commands:
-  serve        Run the HTTP server (what npm start runs)
-  migrate      Apply pending database migrations and exit
-  org create   Create an organization and invite its first owner (see atrium org create --help)
+  serve                 Run the HTTP server (what npm start runs)
+  migrate               Apply pending database migrations and exit
+  org create            Create an organization and invite its first owner
+  users list|show|disable|enable
+                        Look at and disable or enable accounts
+  sessions revoke       Sign an account out everywhere
+  audit verify          Check the audit log's hash chains
+  audit export          Write audit events as JSON Lines or CSV
 
-Configuration comes from environment variables; see the README.`;
+atrium <command> --help tells more. Configuration comes from environment variables (see the
+README). Exit codes: 0 done, 1 failed, 2 wrong usage or input, 3 not found.`;
 
-/** Exit codes: 0 done, 1 failed, 2 wrong usage or configuration. */
-async function main(argv: string[]): Promise<number> {
-  const { positionals, values } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: false,
-    options: { help: { type: "boolean", short: "h" } },
-  });
-  const command = positionals[0];
-  if (command === "org" && values.help) {
-    console.log(ORG_CREATE_USAGE);
-    return 0;
-  }
-  if (!command || values.help) {
-    console.log(USAGE);
-    return command || values.help ? 0 : 2;
-  }
+class UsageError extends Error {}
 
-  let config: ReturnType<typeof loadConfig>;
+/** Reads the configuration, or stops with one line naming the bad variable. */
+function config(): Config {
   try {
-    config = loadConfig();
+    return loadConfig();
   } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(`atrium: configuration error: ${error.message}`);
-      return 2;
-    }
+    if (error instanceof ConfigError) throw new UsageError(`configuration error: ${error.message}`);
     throw error;
-  }
-
-  switch (command) {
-    case "serve":
-      return serve(config);
-    case "migrate": {
-      const database = await openDatabase({
-        databaseUrl: config.databaseUrl,
-        dataDir: config.dataDir,
-      });
-      try {
-        const applied = await migrate(database.db);
-        console.log(applied.length ? `applied: ${applied.join(", ")}` : "database is up to date");
-      } finally {
-        await database.close();
-      }
-      return 0;
-    }
-    case "org":
-      if (positionals[1] !== "create") {
-        console.error(
-          `atrium: unknown command "org ${positionals[1] ?? ""}"\n\n${ORG_CREATE_USAGE}`,
-        );
-        return 2;
-      }
-      return orgCreate(config, argv.slice(argv.indexOf("create") + 1));
-    default:
-      console.error(`atrium: unknown command "${command}"\n\n${USAGE}`);
-      return 2;
   }
 }
 
-async function serve(config: ReturnType<typeof loadConfig>): Promise<number> {
-  const logger = createLogger(config.logLevel);
-  const app = await buildApp({ config, logger });
-  await app.listen({ port: config.port, host: config.host });
+async function main(argv: string[]): Promise<number> {
+  const [first, second] = argv;
+  if (first === undefined || first === "--help" || first === "-h" || first === "help") {
+    console.log(USAGE);
+    return first === undefined ? EXIT.usage : EXIT.ok;
+  }
+  if (first === "serve" || first === "migrate") {
+    if (argv.includes("--help") || argv.includes("-h")) {
+      console.log(
+        first === "serve"
+          ? "Usage: atrium serve\n\nRuns the HTTP server."
+          : "Usage: atrium migrate\n\nApplies pending migrations.",
+      );
+      return EXIT.ok;
+    }
+    return first === "serve" ? serve(config()) : runMigrations(config());
+  }
+  const spec = COMMANDS.find((c) => c.words[0] === first && c.words[1] === second);
+  if (!spec) {
+    const group = COMMANDS.filter((c) => c.words[0] === first);
+    if (group.length > 0 && (second === undefined || second === "--help" || second === "-h")) {
+      console.log(group.map((c) => c.usage).join("\n\n"));
+      return second === undefined ? EXIT.usage : EXIT.ok;
+    }
+    console.error(
+      `atrium: unknown command "${[first, second].filter(Boolean).join(" ")}"\n\n${USAGE}`,
+    );
+    return EXIT.usage;
+  }
+  return runCommand(spec, config, argv.slice(2));
+}
+
+async function runMigrations(cfg: Config): Promise<number> {
+  const database = await openDatabase({ databaseUrl: cfg.databaseUrl, dataDir: cfg.dataDir });
+  try {
+    const applied = await migrate(database.db);
+    console.log(applied.length ? `applied: ${applied.join(", ")}` : "database is up to date");
+  } finally {
+    await database.close();
+  }
+  return EXIT.ok;
+}
+
+async function serve(cfg: Config): Promise<number> {
+  const logger = createLogger(cfg.logLevel);
+  const app = await buildApp({ config: cfg, logger });
+  await app.listen({ port: cfg.port, host: cfg.host });
   logger.info(
     {
-      publicUrl: config.publicUrl,
-      database: app.database.kind === "pglite" ? `embedded (${config.dataDir})` : "postgres",
+      publicUrl: cfg.publicUrl,
+      database: app.database.kind === "pglite" ? `embedded (${cfg.dataDir})` : "postgres",
     },
     "atrium is serving",
   );
   await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once("SIGTERM", stop);
-    process.once("SIGINT", stop);
+    process.once("SIGTERM", () => resolve());
+    process.once("SIGINT", () => resolve());
   });
   logger.info("shutting down");
   await app.close();
-  return 0;
+  return EXIT.ok;
 }
 
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  (code) => {
+    process.exitCode = code;
+    // Let stdout drain (a large export), then leave even if a handle lingers.
+    process.stdout.write("", () => process.exit(code));
+  },
   (error) => {
     console.error(`atrium: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(1);
+    process.exit(error instanceof UsageError ? EXIT.usage : EXIT.failed);
   },
 );

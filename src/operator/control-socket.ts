@@ -2,8 +2,11 @@ import { chmodSync, rmSync } from "node:fs";
 import { createServer, type IncomingMessage, request } from "node:http";
 import { join, resolve } from "node:path";
 import type { Deps } from "../deps.js";
-import { AppError } from "../lib/errors.js";
-import { provisionOrganization } from "../organizations/provision-organization.js";
+import {
+  type OperatorCommand,
+  type OperatorResult,
+  runOperatorCommand,
+} from "./operator-commands.js";
 
 /**
  * The embedded database belongs to one process, so an operator command cannot open it while
@@ -14,13 +17,6 @@ export function controlSocketPath(dataDir: string): string {
   return join(resolve(dataDir), "atrium.sock");
 }
 
-export type OperatorCommand = {
-  command: "org-create";
-  name: string;
-  ownerEmail: string;
-  slug?: string | undefined;
-};
-
 async function readJson(req: IncomingMessage): Promise<unknown> {
   let body = "";
   for await (const chunk of req) {
@@ -30,58 +26,33 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   return JSON.parse(body);
 }
 
-/** Runs one operator command in this process; the answer is the contract's error shape on failure. */
-export async function runOperatorCommand(
-  deps: Deps,
-  command: OperatorCommand,
-): Promise<{ status: number; body: unknown }> {
-  try {
-    if (command.command !== "org-create")
-      return {
-        status: 400,
-        body: { error: { code: "invalid_request", message: "Unknown command." } },
-      };
-    const result = await provisionOrganization(deps, command);
-    return {
-      status: 201,
-      body: {
-        organization: {
-          id: result.organization.id,
-          slug: result.organization.slug,
-          name: result.organization.name,
-        },
-        invitationUrl: result.invitationUrl,
-        expiresAt: result.expiresAt,
-      },
-    };
-  } catch (error) {
-    if (error instanceof AppError) {
-      return {
-        status: error.status,
-        body: { error: { code: error.code, message: error.message, details: error.details } },
-      };
-    }
-    deps.logger.error({ err: error }, "operator command failed");
-    return {
-      status: 500,
-      body: { error: { code: "internal", message: "The command failed; see the server log." } },
-    };
-  }
-}
-
 export async function startControlServer(deps: Deps, path: string): Promise<() => Promise<void>> {
   // Only the process holding the data folder's lock gets here, so a socket file left behind is stale.
   rmSync(path, { force: true });
   const server = createServer((req, res) => {
     readJson(req)
       .then((command) => runOperatorCommand(deps, command as OperatorCommand))
-      .catch(() => ({
-        status: 400,
-        body: { error: { code: "invalid_request", message: "Malformed command." } },
-      }))
-      .then(({ status, body }) => {
-        res.writeHead(status, { "content-type": "application/json" });
-        res.end(JSON.stringify(body));
+      .catch(
+        (): OperatorResult => ({
+          status: 400,
+          body: { error: { code: "invalid_request", message: "Malformed command." } },
+        }),
+      )
+      .then(async (result) => {
+        if ("stream" in result) {
+          res.writeHead(result.status, { "content-type": "text/plain; charset=utf-8" });
+          for await (const chunk of result.stream) {
+            if (!res.write(chunk)) await new Promise((r) => res.once("drain", r));
+          }
+          res.end();
+        } else {
+          res.writeHead(result.status, { "content-type": "application/json" });
+          res.end(JSON.stringify(result.body));
+        }
+      })
+      .catch((error) => {
+        deps.logger.error({ err: error }, "operator command failed while answering");
+        res.destroy();
       });
   });
   await new Promise<void>((resolveListen, reject) => {
@@ -100,7 +71,7 @@ export async function startControlServer(deps: Deps, path: string): Promise<() =
 export function sendOperatorCommand(
   path: string,
   command: OperatorCommand,
-): Promise<{ status: number; body: unknown }> {
+): Promise<OperatorResult> {
   return new Promise((resolveReply, reject) => {
     const req = request(
       {
@@ -108,20 +79,30 @@ export function sendOperatorCommand(
         method: "POST",
         path: "/",
         headers: { "content-type": "application/json" },
+        timeout: 60_000,
       },
       (res) => {
+        const status = res.statusCode ?? 500;
+        res.setEncoding("utf8");
+        if (res.headers["content-type"]?.startsWith("text/plain")) {
+          resolveReply({ status, stream: res });
+          return;
+        }
         let body = "";
         res.on("data", (chunk) => {
           body += chunk;
         });
         res.on("end", () => {
           try {
-            resolveReply({ status: res.statusCode ?? 500, body: JSON.parse(body) });
+            resolveReply({ status, body: JSON.parse(body) });
           } catch (error) {
             reject(error);
           }
         });
       },
+    );
+    req.on("timeout", () =>
+      req.destroy(new Error("the server did not answer the command in time")),
     );
     req.on("error", reject);
     req.end(JSON.stringify(command));

@@ -1,0 +1,145 @@
+import {
+  listAccounts,
+  revokeAccountSessions,
+  setAccountDisabled,
+  showAccount,
+} from "../accounts/account-admin.js";
+import { allAuditEvents } from "../audit/audit.queries.js";
+import { CSV_HEADER, toAuditEvent, toCsvLine } from "../audit/audit-event.js";
+import { verifyAuditChains } from "../audit/audit-verify.js";
+import type { Deps } from "../deps.js";
+import { AppError, fail } from "../lib/errors.js";
+import { isId } from "../lib/ids.js";
+import { provisionOrganization } from "../organizations/provision-organization.js";
+
+/** What the `atrium` command asks of a database: run here, or sent to the server that holds it. */
+export type OperatorCommand =
+  | { command: "org-create"; name: string; ownerEmail: string; slug?: string | undefined }
+  | {
+      command: "users-list";
+      q?: string | undefined;
+      limit?: number | undefined;
+      after?: string | undefined;
+    }
+  | { command: "users-show"; email: string }
+  | { command: "users-disable"; email: string }
+  | { command: "users-enable"; email: string }
+  | { command: "sessions-revoke"; email: string }
+  | { command: "audit-verify"; org?: string | undefined }
+  | {
+      command: "audit-export";
+      org?: string | undefined;
+      format: "jsonl" | "csv";
+      action?: string | undefined;
+      actorId?: string | undefined;
+      from?: string | undefined;
+      to?: string | undefined;
+    };
+
+/** A command's answer: JSON, or (for exports) text produced as it is read. */
+export type OperatorResult =
+  | { status: number; body: unknown }
+  | { status: number; stream: AsyncIterable<string> };
+
+async function organizationIdOf(deps: Deps, ref: string): Promise<string> {
+  const row = await deps.db
+    .selectFrom("organizations")
+    .select("id")
+    .where(isId(ref, "org") ? "id" : "slug", "=", ref)
+    .executeTakeFirst();
+  if (!row) throw fail("not_found", `No organization ${ref}.`);
+  return row.id;
+}
+
+function time(value: string | undefined, name: string): Date | undefined {
+  if (value === undefined) return undefined;
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime()))
+    throw fail("invalid_request", `--${name} must be a time like 2026-01-31T00:00:00Z.`);
+  return date;
+}
+
+async function run(deps: Deps, command: OperatorCommand): Promise<OperatorResult> {
+  switch (command.command) {
+    case "org-create": {
+      const result = await provisionOrganization(deps, command);
+      const { id, slug, name } = result.organization;
+      return {
+        status: 201,
+        body: {
+          organization: { id, slug, name },
+          invitationUrl: result.invitationUrl,
+          expiresAt: result.expiresAt,
+        },
+      };
+    }
+    case "users-list":
+      return {
+        status: 200,
+        body: {
+          items: await listAccounts(deps, {
+            q: command.q,
+            limit: command.limit ?? 100,
+            after: command.after,
+          }),
+        },
+      };
+    case "users-show":
+      return { status: 200, body: await showAccount(deps, command.email) };
+    case "users-disable":
+    case "users-enable":
+      return {
+        status: 200,
+        body: await setAccountDisabled(deps, command.email, command.command === "users-disable"),
+      };
+    case "sessions-revoke":
+      return { status: 200, body: await revokeAccountSessions(deps, command.email) };
+    case "audit-verify": {
+      const chainKey =
+        command.org === undefined ? undefined : await organizationIdOf(deps, command.org);
+      const result = await verifyAuditChains(deps.db, chainKey ? { chainKey } : {});
+      return { status: 200, body: { ok: result.broken.length === 0, ...result } };
+    }
+    case "audit-export": {
+      const scope =
+        command.org === undefined ? undefined : await organizationIdOf(deps, command.org);
+      const filter = {
+        scope: scope ? { organizationId: scope } : { all: true as const },
+        action: command.action,
+        actorId: command.actorId,
+        from: time(command.from, "from"),
+        to: time(command.to, "to"),
+      };
+      const format = command.format;
+      async function* lines(): AsyncGenerator<string> {
+        if (format === "csv") yield CSV_HEADER;
+        for await (const row of allAuditEvents(deps.db, filter)) {
+          yield format === "csv" ? toCsvLine(row) : `${JSON.stringify(toAuditEvent(row))}\n`;
+        }
+      }
+      return { status: 200, stream: lines() };
+    }
+  }
+}
+
+/** Runs one operator command in this process; failures come back in the contract's error shape. */
+export async function runOperatorCommand(
+  deps: Deps,
+  command: OperatorCommand,
+): Promise<OperatorResult> {
+  try {
+    return await run(deps, command);
+  } catch (error) {
+    if (error instanceof AppError) {
+      return {
+        status: error.status,
+        body: { error: { code: error.code, message: error.message, details: error.details } },
+      };
+    }
+    deps.logger.error({ err: error }, "operator command failed");
+    return {
+      status: 500,
+      body: { error: { code: "internal", message: "The command failed; see the log." } },
+    };
+  }
+}
