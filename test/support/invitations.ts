@@ -24,7 +24,8 @@ export async function ownerWithOrganization(
   const owner = await signUpUser(t, { name: "Olive Owner" });
   const created = await owner.client.post("/organizations", { name: options.name ?? "Acme Corp" });
   expect(created.status).toBe(201);
-  const org = created.body as { id: string; slug: string; name: string };
+  const { id, slug, name } = created.body as { id: string; slug: string; name: string };
+  const org = { id, slug, name };
   if (options.allowedEmailDomains) {
     const patched = await owner.client.patch(`/organizations/${org.id}`, {
       allowedEmailDomains: options.allowedEmailDomains,
