@@ -58,6 +58,11 @@ describe("checkEmail refusals", () => {
     ["a NUL character", "ada\u0000@example.com"],
     ["a line break inside", "ada@example.com\r\nBcc: eve@example.net"],
     ["a lone line feed inside", "ada\n@example.com"],
+    // URL parsing would cut these at the slash, query or fragment and keep "acme.com".
+    ["a path after the domain", "bob@acme.com/evil.io"],
+    ["a query after the domain", "bob@evil.io?acme.com"],
+    ["a fragment after the domain", "bob@evil.io#acme.com"],
+    ["a backslash in the domain", "bob@acme.com\\evil.io"],
     ["a fullwidth at-sign", "ada\uff20example.com"],
     ["a small at-sign", "ada\ufe6bexample.com"],
     ["a fullwidth at-sign beside a real one", "ada\uff20evil@example.com"],

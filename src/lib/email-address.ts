@@ -22,6 +22,9 @@ export function canonicalDomain(domain: string): string | undefined {
   if (trimmed === "" || trimmed.endsWith(".") || FORBIDDEN.test(trimmed) || /\s/.test(trimmed)) {
     return undefined;
   }
+  // domainToASCII parses a URL host: it would turn "acme.com/x" or "acme.com?evil.io" into
+  // "acme.com". From the ASCII range, only letters, digits, hyphens and dots may reach it.
+  if (/[^a-z0-9.\u0080-\u{10ffff}-]/u.test(trimmed)) return undefined;
   const ascii = domainToASCII(trimmed);
   if (!ascii || ascii.length > 253) return undefined;
   const labels = ascii.split(".");
