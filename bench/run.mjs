@@ -181,7 +181,9 @@ const fillMembers = (organizationId) => `
 async function measureMembers(label, env, fill) {
   let server = await startServer(env);
   const cookie = await signUp(server.base, `owner-${randomBytes(4).toString("hex")}@example.com`);
-  const mine = await (await fetch(`${server.base}/api/v1/me/organizations`, { headers: { cookie } })).json();
+  const mine = await (
+    await fetch(`${server.base}/api/v1/me/organizations`, { headers: { cookie } })
+  ).json();
   const org = mine.items[0].organization;
   const started = Date.now();
   server = await fill(org.id, server);
@@ -200,7 +202,12 @@ async function measureMembers(label, env, fill) {
       const check = await fetch(url, { headers: { cookie } });
       if (check.status !== 200) throw new Error(`${name}: ${check.status} ${await check.text()}`);
       const page = await check.json();
-      const result = await cannon({ url, headers: { cookie }, connections: 10, duration: Math.max(3, Math.round(DURATION / 2)) });
+      const result = await cannon({
+        url,
+        headers: { cookie },
+        connections: 10,
+        duration: Math.max(3, Math.round(DURATION / 2)),
+      });
       rows.push({ ...summarise(`${name}: ${page.items.length} items`, result, 200) });
     }
     return { label, rows, fillMs };
@@ -210,7 +217,9 @@ async function measureMembers(label, env, fill) {
 }
 
 function printMembers({ label, rows, fillMs }) {
-  console.log(`\n### members list, ${MEMBERS} members — ${label} (filled in ${fillMs} ms, 10 connections)`);
+  console.log(
+    `\n### members list, ${MEMBERS} members — ${label} (filled in ${fillMs} ms, 10 connections)`,
+  );
   console.log("| request | req/s | p50 ms | p99 ms | errors |");
   console.log("| --- | ---: | ---: | ---: | ---: |");
   for (const r of rows) console.log(`| ${r.name} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.errors} |`);
