@@ -8,7 +8,7 @@
 //   BENCH_ONLY=pglite|postgres
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
@@ -19,6 +19,7 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const PG_URL = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const PASSWORD = "bench-violet-kettle-harbour-42";
 const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 100_000);
+const AUDIT_EVENTS = Number(process.env.BENCH_AUDIT_EVENTS ?? 1_000_000);
 
 function startServer(env) {
   return new Promise((resolve, reject) => {
@@ -124,6 +125,20 @@ async function measure(label, env) {
         401,
       ),
     );
+    const key = await fetch(`${base}/api/v1/me/api-keys`, {
+      method: "POST",
+      headers: { cookie, origin: base, "content-type": "application/json" },
+      body: JSON.stringify({ name: "bench" }),
+    }).then((r) => r.json());
+    const bearer = { authorization: `Bearer ${key.secret}` };
+    await cannon({ url: `${base}/api/v1/me`, headers: bearer, duration: 2 });
+    rows.push(
+      summarise(
+        "GET /api/v1/me with an API key",
+        await cannon({ url: `${base}/api/v1/me`, headers: bearer }),
+        200,
+      ),
+    );
 
     // A burst of sign-ins (argon2id is deliberately slow) while signed-in traffic goes on.
     const burstEmails = Array.from(
@@ -225,6 +240,80 @@ function printMembers({ label, rows, fillMs }) {
   for (const r of rows) console.log(`| ${r.name} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.errors} |`);
 }
 
+// AUDIT_EVENTS events in one organization's chain, straight into the table.
+const fillAuditEvents = (organizationId) => `
+  INSERT INTO audit_events (id, action, actor_type, actor_id, actor_email, subject_user_id, organization_id,
+    target_type, target_id, ip_address, user_agent, request_id, metadata, created_at, chain_key, seq, prev_hash, hash)
+  SELECT 'evt_' || lpad(g::text, 26, '0'), 'member.role_changed', 'user', 'usr_bench', 'bench@example.com', NULL,
+    '${organizationId}', 'member', 'mem_' || g, '10.0.0.1', 'bench/1.0', 'req-' || g,
+    jsonb_build_object('from', 'member', 'to', 'admin', 'n', g), now() - (g || ' seconds')::interval,
+    '${organizationId}', 1000 + g, repeat('0', 64), repeat('0', 64)
+  FROM generate_series(1, ${AUDIT_EVENTS}) AS g;`;
+
+function memoryOf(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kb = (field) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+  return { rssMb: Math.round(kb("VmRSS") / 1024), peakMb: Math.round(kb("VmHWM") / 1024) };
+}
+
+/** Streams an export of AUDIT_EVENTS events and watches the server's memory while it does. */
+async function measureExport(label, env, fill) {
+  let server = await startServer(env);
+  const cookie = await signUp(server.base, `auditor-${randomBytes(4).toString("hex")}@example.com`);
+  const mine = await (
+    await fetch(`${server.base}/api/v1/me/organizations`, { headers: { cookie } })
+  ).json();
+  const org = mine.items[0].organization;
+  const fillStarted = Date.now();
+  server = await fill(org.id, server);
+  const fillMs = Date.now() - fillStarted;
+  try {
+    const before = memoryOf(server.child.pid);
+    let peakRss = before.rssMb;
+    const sampler = setInterval(() => {
+      peakRss = Math.max(peakRss, memoryOf(server.child.pid).rssMb);
+    }, 100);
+    const results = {};
+    for (const format of ["jsonl", "csv"]) {
+      const started = Date.now();
+      const response = await fetch(
+        `${server.base}/api/v1/organizations/${org.slug}/audit-events/export?format=${format}`,
+        {
+          headers: { cookie },
+        },
+      );
+      let bytes = 0;
+      let lines = 0;
+      for await (const chunk of response.body) {
+        bytes += chunk.length;
+        for (const byte of chunk) if (byte === 10) lines++;
+      }
+      results[format] = {
+        status: response.status,
+        lines,
+        mb: Math.round(bytes / 1048576),
+        seconds: (Date.now() - started) / 1000,
+      };
+    }
+    clearInterval(sampler);
+    return { label, fillMs, before, peakRss, after: memoryOf(server.child.pid), results };
+  } finally {
+    await stopServer(server.child);
+  }
+}
+
+function printExport({ label, fillMs, before, peakRss, after, results }) {
+  console.log(`\n### audit export, ${AUDIT_EVENTS} events — ${label} (filled in ${fillMs} ms)`);
+  for (const [format, r] of Object.entries(results)) {
+    console.log(
+      `${format}: HTTP ${r.status}, ${r.lines} lines, ${r.mb} MiB in ${r.seconds.toFixed(1)} s (${Math.round(r.lines / r.seconds)} events/s)`,
+    );
+  }
+  console.log(
+    `server memory: RSS ${before.rssMb} MiB before, ${peakRss} MiB at most while exporting (sampled every 100 ms), ${after.rssMb} MiB after`,
+  );
+}
+
 function print({ label, rows, burst }) {
   console.log(`\n## ${label}`);
   console.log("| route | req/s | p50 ms | p99 ms | errors |");
@@ -232,7 +321,8 @@ function print({ label, rows, burst }) {
   for (const r of rows) console.log(`| ${r.name} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.errors} |`);
   const ceiling = rows[0].rps;
   console.log(
-    `\nauthenticated GET /me: ${((rows[1].rps / ceiling) * 100).toFixed(0)}% of the ceiling (target ≥ 50%)`,
+    `\nauthenticated GET /me: ${((rows[1].rps / ceiling) * 100).toFixed(0)}% of the ceiling with a session, ` +
+      `${((rows[3].rps / ceiling) * 100).toFixed(0)}% with an API key (target ≥ 50%)`,
   );
   console.log(
     `sign-in burst: ${burst.signIns} sign-ins in ${burst.burstMs} ms (statuses ${JSON.stringify(burst.outcomes)}); ` +
@@ -261,6 +351,18 @@ if (!only || only === "pglite") {
         return startServer(env);
       }),
     );
+    if (AUDIT_EVENTS > 0) {
+      printExport(
+        await measureExport("embedded database (PGlite)", env, async (organizationId, server) => {
+          await stopServer(server.child);
+          const { createPGlite } = await import("../dist/db/database.js");
+          const pglite = await createPGlite({ dataDir: dir });
+          await pglite.exec(fillAuditEvents(organizationId));
+          await pglite.close();
+          return startServer(env);
+        }),
+      );
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -289,6 +391,18 @@ if (!only || only === "postgres") {
           return server;
         }),
       );
+      if (AUDIT_EVENTS > 0) {
+        printExport(
+          await measureExport("PostgreSQL (loopback)", env, async (organizationId, server) => {
+            await stopServer(server.child);
+            const client = new pg.Client({ connectionString: url.href });
+            await client.connect();
+            await client.query(fillAuditEvents(organizationId));
+            await client.end();
+            return startServer(env);
+          }),
+        );
+      }
     } finally {
       await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await admin.end();

@@ -35,17 +35,22 @@ export function listAuditEvents(
   return query.orderBy("id", "desc").limit(page.limit).execute() as Promise<StoredAuditEvent[]>;
 }
 
-/** Every event of a scope in batches, for streaming exports: memory stays one batch deep. */
-export async function* allAuditEvents(
+/** Every event of a scope, in batches, for streaming exports: memory stays one batch deep. */
+export async function* auditEventBatches(
   db: Executor,
   filter: AuditFilter,
-  batchSize = 1000,
-): AsyncGenerator<StoredAuditEvent> {
+  batchSize = 2000,
+): AsyncGenerator<StoredAuditEvent[]> {
   let beforeId: string | undefined;
   for (;;) {
     const batch = await listAuditEvents(db, filter, { limit: batchSize, beforeId });
-    yield* batch;
+    if (batch.length > 0) yield batch;
     if (batch.length < batchSize) return;
     beforeId = batch[batch.length - 1]?.id;
   }
+}
+
+/** Every event of a scope, one at a time (read in batches). */
+export async function* allAuditEvents(db: Executor, filter: AuditFilter): AsyncGenerator<StoredAuditEvent> {
+  for await (const batch of auditEventBatches(db, filter)) yield* batch;
 }

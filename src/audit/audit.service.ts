@@ -3,7 +3,7 @@ import type { Deps } from "../deps.js";
 import { fail } from "../lib/errors.js";
 import { authorize, openOrganization } from "../organizations/organization-access.js";
 import type { AuthState } from "../sessions/session-cache.js";
-import { type AuditFilter, allAuditEvents, listAuditEvents } from "./audit.queries.js";
+import { type AuditFilter, auditEventBatches, listAuditEvents } from "./audit.queries.js";
 import { CSV_HEADER, toAuditEvent, toCsvLine } from "./audit-event.js";
 
 export interface AuditQuery {
@@ -67,6 +67,23 @@ export async function listEvents(
 }
 
 /**
+ * Events as JSON Lines or CSV text, one chunk per database batch (not per event: a million
+ * tiny writes would cost more than the queries).
+ */
+export async function* exportChunks(
+  db: Deps["db"],
+  filter: AuditFilter,
+  format: "jsonl" | "csv",
+): AsyncGenerator<string> {
+  if (format === "csv") yield CSV_HEADER;
+  for await (const batch of auditEventBatches(db, filter)) {
+    yield format === "csv"
+      ? batch.map(toCsvLine).join("")
+      : batch.map((row) => `${JSON.stringify(toAuditEvent(row))}\n`).join("");
+  }
+}
+
+/**
  * The same events as a stream of JSON Lines or CSV, read in batches: an export of millions
  * of events holds one batch in memory, and a client that reads slowly slows the reads.
  */
@@ -78,11 +95,8 @@ export async function exportEvents(
   now: Date,
 ): Promise<Readable> {
   const filter = await scopeFor(deps, auth, ref, query, now);
-  async function* lines(): AsyncGenerator<string> {
-    if (query.format === "csv") yield CSV_HEADER;
-    for await (const row of allAuditEvents(deps.db, filter)) {
-      yield query.format === "csv" ? toCsvLine(row) : `${JSON.stringify(toAuditEvent(row))}\n`;
-    }
-  }
-  return Readable.from(lines(), { objectMode: false, highWaterMark: 64 * 1024 });
+  return Readable.from(exportChunks(deps.db, filter, query.format), {
+    objectMode: false,
+    highWaterMark: 1,
+  });
 }

@@ -4,8 +4,7 @@ import {
   setAccountDisabled,
   showAccount,
 } from "../accounts/account-admin.js";
-import { allAuditEvents } from "../audit/audit.queries.js";
-import { CSV_HEADER, toAuditEvent, toCsvLine } from "../audit/audit-event.js";
+import { exportChunks } from "../audit/audit.service.js";
 import { verifyAuditChains } from "../audit/audit-verify.js";
 import type { Deps } from "../deps.js";
 import { AppError, fail } from "../lib/errors.js";
@@ -110,14 +109,7 @@ async function run(deps: Deps, command: OperatorCommand): Promise<OperatorResult
         from: time(command.from, "from"),
         to: time(command.to, "to"),
       };
-      const format = command.format;
-      async function* lines(): AsyncGenerator<string> {
-        if (format === "csv") yield CSV_HEADER;
-        for await (const row of allAuditEvents(deps.db, filter)) {
-          yield format === "csv" ? toCsvLine(row) : `${JSON.stringify(toAuditEvent(row))}\n`;
-        }
-      }
-      return { status: 200, stream: lines() };
+      return { status: 200, stream: exportChunks(deps.db, filter, command.format) };
     }
   }
 }
