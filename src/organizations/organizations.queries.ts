@@ -14,8 +14,9 @@ function whereRef(ref: string) {
 /**
  * The organization and the user's membership in it, in one read; undefined when either is
  * missing, which callers answer alike with 404 (a non-member learns nothing). With `lock`,
- * the organization row is locked: membership changes in one organization then run one at a
- * time, which is what keeps "at least one owner" true under concurrency.
+ * the organization row (and the caller's membership) is locked: membership changes in one
+ * organization then run one at a time, each seeing the caller's role as the previous one left
+ * it, which is what keeps "at least one owner" true under concurrency.
  */
 export async function findOrganizationForMember(
   db: Executor,
@@ -41,7 +42,9 @@ export async function findOrganizationForMember(
       "m.created_at as joined_at",
     ])
     .where(column, "=", value);
-  if (options.lock) query = query.forUpdate("o");
+  // Locking the membership row too makes Postgres re-read it once the wait is over, so the role
+  // checked is the one after the change we waited for (a just-demoted owner is no owner).
+  if (options.lock) query = query.forUpdate(["o", "m"]);
   const row = await query.executeTakeFirst();
   if (!row) return undefined;
   return {
