@@ -75,7 +75,7 @@ export async function updateProfile(
       await publishAuthChange(tx, deps.sessionCache, { userId: user.id });
       await recordAuditEvent(tx, meta, {
         action: "user.updated",
-        actor: userActor(user),
+        actor: actorOf(auth),
         subjectUserId: user.id,
         metadata: { fields: ["name"] },
       });

@@ -5,6 +5,7 @@ import { authOf, freshAuthOf, sessionAuthOf } from "../http/authenticate.js";
 import { metaOf } from "../http/request-meta.js";
 import { Body, EmailField, NameField, PasswordField, TokenField } from "../http/schemas.js";
 import { clearSessionCookie, setSessionCookie } from "../http/session-cookie.js";
+import { fail } from "../lib/errors.js";
 import type { AuthState } from "../sessions/session-cache.js";
 import {
   changePassword,
@@ -136,6 +137,26 @@ export function accountRoutes(api: Api, deps: Deps): void {
     },
     async () => ({ items: [] }),
   );
+
+  // No social sign-in provider can be configured yet (the list above is empty), so both steps of
+  // the authorization code flow answer 404 for every provider; the routes still exist so that
+  // clients and the OpenAPI document see the contract's paths.
+  for (const step of ["start", "callback"] as const) {
+    api.get(
+      `/auth/oauth/:provider/${step}`,
+      {
+        config: publicRoute,
+        schema: {
+          tags: ["auth"],
+          description: `Social sign-in, ${step === "start" ? "first" : "second"} step (redirects).`,
+          params: Type.Object({ provider: Type.String({ maxLength: 64 }) }),
+        },
+      },
+      async () => {
+        throw fail("not_found", "This sign-in provider is not configured.");
+      },
+    );
+  }
 
   api.get("/me", { schema: { tags: ["me"], response: { 200: UserSchema } } }, async (request) =>
     currentUser(authOf(request)),

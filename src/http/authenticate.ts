@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
+import { isWellFormedApiKey } from "../api-keys/api-key-secret.js";
 import { validateApiKey } from "../api-keys/api-keys.service.js";
 import type { Deps } from "../deps.js";
 import { fail } from "../lib/errors.js";
@@ -68,8 +69,8 @@ export function registerAuthentication(app: FastifyInstance, deps: Deps): void {
 }
 
 /**
- * `Authorization: Bearer atr_…`. A wrong key answers 401 and counts against the client
- * address like a failed sign-in; past the limit, 429 before any lookup.
+ * `Authorization: Bearer atr_…`. A wrong (well-formed) key answers 401 and counts against the
+ * client address like a failed sign-in; past the limit, 429.
  */
 async function authenticateBearer(
   deps: Deps,
@@ -77,8 +78,14 @@ async function authenticateBearer(
   ip: string,
   now: Date,
 ): Promise<AuthState> {
-  const match = /^Bearer ([^\s]+)$/i.exec(authorization);
-  const key = match?.[1] ? await validateApiKey(deps, match[1], now) : undefined;
+  const secret = /^Bearer ([^\s]+)$/i.exec(authorization)?.[1];
+  // A malformed or mistyped key (wrong scheme, prefix, length or checksum) can never match: it
+  // is refused without a database read, the failure counter included. Guesses worth limiting
+  // are well formed (the checksum is no secret), and those are counted below.
+  if (!secret || !isWellFormedApiKey(secret)) {
+    throw fail("unauthenticated", "The API key is invalid, expired or revoked.");
+  }
+  const key = await validateApiKey(deps, secret, now);
   if (key) return key;
   const limit = await takeAttempt(
     deps.db,

@@ -1,4 +1,4 @@
-import { actorOf, recordAuditEvent, userActor } from "../audit/audit-events.js";
+import { type Actor, actorOf, recordAuditEvent, userActor } from "../audit/audit-events.js";
 import type { UserRow } from "../db/schema.js";
 import { type Tx, transaction } from "../db/transaction.js";
 import type { Deps } from "../deps.js";
@@ -101,6 +101,7 @@ export async function joinThroughInvitation(
   invitation: InvitationWithOrganization,
   user: Pick<UserRow, "id" | "email">,
   meta: RequestMeta,
+  actor: Actor = userActor(user),
 ) {
   const claimed = await claimInvitation(tx.db, invitation.id, "accepted", meta.now);
   if (!claimed) throw fail("not_found", DEAD);
@@ -118,7 +119,6 @@ export async function joinThroughInvitation(
     .where("organization_id", "=", invitation.organization_id)
     .where("user_id", "=", user.id)
     .executeTakeFirstOrThrow();
-  const actor = userActor(user);
   const common = { actor, organizationId: invitation.organization_id, subjectUserId: user.id };
   await recordAuditEvent(tx, meta, {
     ...common,
@@ -152,12 +152,18 @@ async function respond(
   answer: "accept" | "decline",
   meta: RequestMeta,
 ) {
+  // A key bound to one organization acts only inside it: it joins (or declines) nothing else.
+  if (auth.apiKey?.organizationId && auth.apiKey.organizationId !== invitation.organization_id) {
+    throw fail("forbidden", "This API key is bound to another organization.");
+  }
   checkInvitee(invitation, {
     emailCanonical: canonicalOf(auth.user.email),
     verified: auth.user.emailVerifiedAt !== null,
   });
   return transaction(deps.db, async (tx) => {
-    if (answer === "accept") return joinThroughInvitation(tx, invitation, auth.user, meta);
+    if (answer === "accept") {
+      return joinThroughInvitation(tx, invitation, auth.user, meta, actorOf(auth));
+    }
     const claimed = await claimInvitation(tx.db, invitation.id, "declined", meta.now);
     if (!claimed) throw fail("not_found", DEAD);
     await recordAuditEvent(tx, meta, {

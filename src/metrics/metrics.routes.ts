@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import type { Deps } from "../deps.js";
 import { fail } from "../lib/errors.js";
-import { outboxBacklog, registry } from "./metrics.js";
+import { httpDuration, httpRequests, outboxBacklog, registry } from "./metrics.js";
 
 const digest = (text: string) => createHash("sha256").update(text).digest();
 const LOOPBACK = new Set(["127.0.0.1", "::1", "::ffff:127.0.0.1"]);
@@ -12,6 +12,17 @@ const LOOPBACK = new Set(["127.0.0.1", "::1", "::ffff:127.0.0.1"]);
  * token (compared in constant time); without it, only clients on this machine may scrape.
  */
 export function metricsRoutes(app: FastifyInstance, deps: Deps): void {
+  // Every answered request, labelled by its route template (never the URL, which may hold a
+  // token); requests that match no route share one label.
+  app.addHook("onResponse", async (request, reply) => {
+    const labels = {
+      route: request.routeOptions.url ?? "unmatched",
+      method: request.method,
+      status: String(reply.statusCode),
+    };
+    httpRequests.inc(labels);
+    httpDuration.observe(labels, reply.elapsedTime / 1000);
+  });
   app.get(
     "/metrics",
     {

@@ -126,7 +126,7 @@ export async function insertMember(db: Executor, row: MemberRow): Promise<boolea
 export function listOrganizationsOfUser(
   db: Executor,
   userId: string,
-  page: { limit: number; afterId?: string | undefined },
+  page: { limit: number; afterId?: string | undefined; onlyOrganizationId?: string | null },
 ) {
   let query = db
     .selectFrom("organization_members as m")
@@ -141,6 +141,7 @@ export function listOrganizationsOfUser(
     ])
     .where("m.user_id", "=", userId);
   if (page.afterId) query = query.where("m.id", ">", page.afterId);
+  if (page.onlyOrganizationId) query = query.where("o.id", "=", page.onlyOrganizationId);
   return query
     .orderBy("m.id")
     .limit(page.limit + 1)

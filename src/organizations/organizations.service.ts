@@ -135,6 +135,10 @@ export async function createOrganization(
   input: { name: string; slug?: string | undefined },
   meta: RequestMeta,
 ): Promise<Organization> {
+  // A key bound to one organization acts only inside it: it cannot make another.
+  if (auth.apiKey?.organizationId) {
+    throw fail("forbidden", "This API key is bound to one organization; it cannot create others.");
+  }
   return transaction(deps.db, async (tx) => {
     const organization = await insertOrganization(
       tx,
@@ -275,6 +279,8 @@ export async function listMyOrganizations(
   const rows = await listOrganizationsOfUser(deps.db, auth.user.id, {
     limit: page.limit,
     afterId: page.cursor,
+    // A key bound to one organization sees only that one.
+    onlyOrganizationId: auth.apiKey?.organizationId ?? null,
   });
   const more = rows.length > page.limit;
   const items = rows.slice(0, page.limit);
