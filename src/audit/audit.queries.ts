@@ -51,6 +51,9 @@ export async function* auditEventBatches(
 }
 
 /** Every event of a scope, one at a time (read in batches). */
-export async function* allAuditEvents(db: Executor, filter: AuditFilter): AsyncGenerator<StoredAuditEvent> {
+export async function* allAuditEvents(
+  db: Executor,
+  filter: AuditFilter,
+): AsyncGenerator<StoredAuditEvent> {
   for await (const batch of auditEventBatches(db, filter)) yield* batch;
 }
