@@ -27,13 +27,25 @@ import { toUser, type User } from "./user.js";
 async function confirmPassword(deps: Deps, auth: AuthState, password: string, meta: RequestMeta) {
   const key = `password:account:${auth.user.id}`;
   const limit = await takeAttempt(deps.db, [{ key, policy: POLICIES.signInPerAccount }], meta.now);
+  const refused = async (reason: string) =>
+    transaction(deps.db, (tx) =>
+      recordAuditEvent(tx, meta, {
+        action: "user.sign_in_failed",
+        actor: actorOf(auth),
+        subjectUserId: auth.user.id,
+        metadata: { reason, method: "password_confirmation" },
+      }),
+    );
   if (!limit.allowed) {
+    // One event per block, not per attempt: a flood cannot fill the audit log.
+    if (limit.firstRefusal) await refused("rate_limited");
     throw fail("rate_limited", "Too many password attempts; try again later.", {
       retryAfter: limit.retryAfter,
     });
   }
   const user = await findUserById(deps.db, auth.user.id);
   if (!user?.password_hash || !(await deps.passwords.verify(user.password_hash, password))) {
+    await refused("wrong_password");
     throw fail("invalid_password", "The password is incorrect.");
   }
   await clearAttempts(deps.db, key);

@@ -17,6 +17,8 @@ export async function issueAccountToken(
   db: Transaction<DB>,
   input: { userId: string; purpose: AccountTokenPurpose; email: string; now: Date },
 ): Promise<string> {
+  // One request at a time per account: two racing requests must not leave two live links.
+  await db.selectFrom("users").select("id").where("id", "=", input.userId).forUpdate().execute();
   await db
     .deleteFrom("account_tokens")
     .where("user_id", "=", input.userId)

@@ -1,7 +1,7 @@
 import Type from "typebox";
 import type { Deps } from "../deps.js";
 import type { Api } from "../http/app-types.js";
-import { authOf, freshAuthOf, sessionAuthOf } from "../http/authenticate.js";
+import { accountAuthOf, authOf, freshAuthOf, sessionAuthOf } from "../http/authenticate.js";
 import { metaOf } from "../http/request-meta.js";
 import { Body, EmailField, NameField, PasswordField, TokenField } from "../http/schemas.js";
 import { clearSessionCookie, setSessionCookie } from "../http/session-cookie.js";
@@ -171,7 +171,7 @@ export function accountRoutes(api: Api, deps: Deps): void {
         response: { 200: UserSchema },
       },
     },
-    async (request) => updateProfile(deps, authOf(request), request.body, metaOf(request)),
+    async (request) => updateProfile(deps, accountAuthOf(request), request.body, metaOf(request)),
   );
 
   api.post(
@@ -184,7 +184,7 @@ export function accountRoutes(api: Api, deps: Deps): void {
   );
 
   api.post("/me/email-verification", { schema: { tags: ["me"] } }, async (request, reply) => {
-    await resendVerification(deps, authOf(request), metaOf(request));
+    await resendVerification(deps, accountAuthOf(request), metaOf(request));
     return reply.code(202).send();
   });
 

@@ -78,10 +78,11 @@ export async function requestEmailChange(
       details: [{ field: "newEmail", problem: "is the current address" }],
     });
   }
+  // Counted before the lookup: a signed-in account must not probe which addresses exist.
+  await limitEmailsTo(deps, auth.user.id, meta);
   if (await findUserByCanonicalEmail(deps.db, canonical)) {
     throw fail("email_taken", "Another account already uses this email address.");
   }
-  await limitEmailsTo(deps, auth.user.id, meta);
   await transaction(deps.db, async (tx) => {
     const token = await issueAccountToken(tx.db, {
       userId: auth.user.id,

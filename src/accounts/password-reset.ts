@@ -107,12 +107,21 @@ export async function confirmPasswordReset(
     if (!user) throw fail("not_found", DEAD_LINK);
     await deleteAccountTokens(tx.db, user.id, ["password_reset"]);
     const ended = await endUserSessions(deps, tx, user.id);
+    // Keys go too: whoever held the account before the reset (say, someone who signed up
+    // with this address first) must not keep a way in.
+    const revokedKeys = await tx.db
+      .updateTable("api_keys")
+      .set({ revoked_at: meta.now })
+      .where("user_id", "=", user.id)
+      .where("revoked_at", "is", null)
+      .returning("id")
+      .execute();
     await enqueueEmail(tx, passwordChangedNotice(user.email, user.name, "reset"), meta.now);
     await recordAuditEvent(tx, meta, {
       action: "user.password_reset",
       actor: userActor(user),
       subjectUserId: user.id,
-      metadata: { sessionsRevoked: ended.length },
+      metadata: { sessionsRevoked: ended.length, apiKeysRevoked: revokedKeys.length },
     });
   });
 }

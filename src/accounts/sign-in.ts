@@ -54,6 +54,14 @@ export async function signIn(
 
   if (!user?.password_hash) {
     await deps.passwords.verifyDummy(input.password);
+    // The same audit write as for a wrong password, so that timing does not tell the two apart.
+    await transaction(deps.db, (tx) =>
+      recordAuditEvent(tx, meta, {
+        action: "user.sign_in_failed",
+        actor: { type: "system" },
+        metadata: { reason: "unknown_account" },
+      }),
+    );
     signIns.inc({ result: "failure" });
     throw fail("invalid_credentials", INVALID);
   }

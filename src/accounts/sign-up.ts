@@ -3,7 +3,11 @@ import { isUniqueViolation } from "../db/errors.js";
 import { transaction } from "../db/transaction.js";
 import type { Deps } from "../deps.js";
 import { domainAllowed } from "../invitations/invitation.js";
-import { findLiveInvitation, joinThroughInvitation } from "../invitations/respond-to-invitation.js";
+import {
+  findLiveInvitation,
+  joinThroughInvitation,
+  limitTokenGuesses,
+} from "../invitations/respond-to-invitation.js";
 import { fail } from "../lib/errors.js";
 import { newId } from "../lib/ids.js";
 import type { RequestMeta } from "../lib/request-meta.js";
@@ -52,6 +56,7 @@ export async function signUp(
   const name = requireName(input.name);
   requireStrongPassword(config, input.password, { email, name });
   // A dead or expired invitation creates nothing: it is checked before anything is written.
+  if (input.invitationToken !== undefined) await limitTokenGuesses(deps, meta);
   const invitation =
     input.invitationToken === undefined
       ? undefined

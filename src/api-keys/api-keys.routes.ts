@@ -1,7 +1,7 @@
 import Type from "typebox";
 import type { Deps } from "../deps.js";
 import type { Api } from "../http/app-types.js";
-import { authOf, freshAuthOf } from "../http/authenticate.js";
+import { accountAuthOf, authOf, freshAuthOf } from "../http/authenticate.js";
 import { metaOf } from "../http/request-meta.js";
 import { Body, Page, PageQuery, pageLimit } from "../http/schemas.js";
 import { ApiKeySchema, createApiKey, listApiKeys, revokeApiKey } from "./api-keys.service.js";
@@ -47,7 +47,7 @@ export function apiKeyRoutes(api: Api, deps: Deps): void {
       },
     },
     async (request, reply) => {
-      await revokeApiKey(deps, authOf(request), request.params.id, metaOf(request));
+      await revokeApiKey(deps, accountAuthOf(request), request.params.id, metaOf(request));
       return reply.code(204).send();
     },
   );

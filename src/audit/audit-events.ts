@@ -35,7 +35,6 @@ export const AUDIT_ACTIONS = [
   "user.enabled",
   // Beyond the contract's list: a profile change (name).
   "user.updated",
-  "audit.exported",
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

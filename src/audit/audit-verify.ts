@@ -30,6 +30,31 @@ export async function verifyAuditChains(
   const chains = await heads.execute();
   const result: VerifyResult = { chains: chains.length, events: 0, broken: [] };
 
+  // Events whose chain has no head row: deleting the head must not hide a chain from checking.
+  let headless = db
+    .selectFrom("audit_events as e")
+    .select("e.chain_key")
+    .distinct()
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom("audit_chains as c")
+            .select("c.chain_key")
+            .whereRef("c.chain_key", "=", "e.chain_key"),
+        ),
+      ),
+    );
+  if (options.chainKey) headless = headless.where("e.chain_key", "=", options.chainKey);
+  for (const { chain_key: chainKey } of await headless.execute()) {
+    result.chains++;
+    result.broken.push({
+      chainKey,
+      seq: 0,
+      eventId: null,
+      reason: "the chain's head record is missing",
+    });
+  }
+
   for (const head of chains) {
     const prune = await db
       .selectFrom("audit_prunes")
@@ -48,6 +73,8 @@ export async function verifyAuditChains(
         .selectAll()
         .where("chain_key", "=", head.chain_key)
         .where("seq", ">=", expectedSeq)
+        // Events appended while we check belong to the next check, not to this one's head.
+        .where("seq", "<=", Number(head.last_seq))
         .orderBy("seq")
         .limit(batchSize)
         .execute()) as StoredAuditEvent[];

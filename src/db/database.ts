@@ -95,7 +95,12 @@ function openEmbedded(pglite: PGlite, release: (() => Promise<void>) | undefined
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 
 function openPostgres(databaseUrl: string, logger: Logger | undefined): Database {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
+  // A server that silently drops packets must fail requests (503), not hang them.
+  const pool = new pg.Pool({
+    connectionString: databaseUrl,
+    max: 10,
+    connectionTimeoutMillis: 5000,
+  });
   // An idle client that loses its server must not crash the process; the next query reports it.
   pool.on("error", (error) => logger?.warn({ err: error }, "idle database connection failed"));
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });

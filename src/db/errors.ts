@@ -45,3 +45,9 @@ export function isConnectionError(error: unknown): boolean {
     message,
   );
 }
+
+/** Text Postgres cannot hold (a NUL byte, an invalid sequence): the input's fault, not ours. */
+export function isUnstorableText(error: unknown): boolean {
+  const code = asPg(error).code;
+  return code === "22021" || code === "22P05";
+}

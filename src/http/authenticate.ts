@@ -114,6 +114,21 @@ export function sessionAuthOf(request: FastifyRequest): AuthState {
   return auth;
 }
 
+/**
+ * For changes to the account itself (profile, sessions, keys, verification emails): a key bound
+ * to one organization acts only inside it, so it may read the account but not change it.
+ */
+export function accountAuthOf(request: FastifyRequest): AuthState {
+  const auth = authOf(request);
+  if (auth.apiKey?.organizationId) {
+    throw fail(
+      "forbidden",
+      "This API key is bound to an organization; it cannot change the account.",
+    );
+  }
+  return auth;
+}
+
 /** For sensitive actions: the session must have authenticated recently (SECURITY.md SESS-06). */
 export function freshAuthOf(deps: Deps, request: FastifyRequest): AuthState {
   const auth = authOf(request);

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance } from "fastify";
-import { isConnectionError } from "../db/errors.js";
+import { isConnectionError, isUnstorableText } from "../db/errors.js";
 import { AppError, type ErrorCode, fail } from "../lib/errors.js";
 
 interface ValidationIssue {
@@ -59,6 +59,12 @@ function toAppError(error: FastifyError): AppError {
   }
   const known = error.code ? FRAMEWORK_ERRORS[error.code] : undefined;
   if (known) return fail(known[0], known[1]);
+  if (isUnstorableText(error)) {
+    return fail(
+      "invalid_request",
+      "The request contains characters that cannot be stored (such as NUL).",
+    );
+  }
   if (isConnectionError(error)) {
     return fail("unavailable", "The service is temporarily unavailable.", { retryAfter: 5 });
   }

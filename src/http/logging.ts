@@ -36,7 +36,17 @@ export function createLogger(level: string, destination?: pino.DestinationStream
             remoteAddress: request.ip ?? request.socket?.remoteAddress,
           };
         },
-        err: pino.stdSerializers.err,
+        // Database errors carry the failed query's parameters, which may hold a token: dropped.
+        err(error: Error) {
+          const { params, parameters, query, ...rest } = pino.stdSerializers.err(
+            error,
+          ) as ReturnType<typeof pino.stdSerializers.err> & {
+            params?: unknown;
+            parameters?: unknown;
+            query?: unknown;
+          };
+          return rest;
+        },
       },
     },
     destination,

@@ -57,7 +57,9 @@ export async function registerOpenApiRoutes(app: FastifyInstance): Promise<void>
   );
   await app.register(swaggerUi, {
     routePrefix: "/api/docs",
-    staticCSP: true,
+    // swagger-ui's own policy, but never framed (its default allows 'self').
+    staticCSP:
+      "default-src 'self'; base-uri 'self'; font-src 'self' data:; frame-ancestors 'none'; img-src 'self' data:; object-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'",
     uiConfig: { deepLinking: false },
   });
 }

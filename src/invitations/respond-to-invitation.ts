@@ -23,7 +23,7 @@ const DEAD = "This invitation is not valid: it may have been used, revoked or re
 const EXPIRED = "This invitation has expired; ask for a new one.";
 
 /** Token guessing is limited per client address (SECURITY.md INV-01). */
-async function limitTokenGuesses(deps: Deps, meta: RequestMeta): Promise<void> {
+export async function limitTokenGuesses(deps: Deps, meta: RequestMeta): Promise<void> {
   const limit = await takeAttempt(
     deps.db,
     [{ key: `token:ip:${meta.ipAddress}`, policy: POLICIES.tokenPerAddress }],

@@ -77,3 +77,12 @@ describe("isId", () => {
     expect(isId("usr_", "usr")).toBe(false);
   });
 });
+
+describe("ids made in the same millisecond", () => {
+  it("keep the order in which they were made", () => {
+    const now = Date.parse("2030-05-06T07:08:09.010Z");
+    const ids = Array.from({ length: 1000 }, () => newId("evt", now));
+    expect([...ids].sort()).toEqual(ids);
+    expect(new Set(ids).size).toBe(1000);
+  });
+});

@@ -88,7 +88,15 @@ export function createOutboxWorker(deps: {
           });
           await db
             .updateTable("outbox_emails")
-            .set({ status: "sent", sent_at: clock.now(), locked_until: null, last_error: null })
+            // The body held a link with a live token: it has no business in the table any more.
+            .set({
+              status: "sent",
+              sent_at: clock.now(),
+              locked_until: null,
+              last_error: null,
+              text_body: "",
+              html_body: "",
+            })
             .where("id", "=", message.id)
             .execute();
           emails.inc({ event: "sent" });
@@ -104,6 +112,7 @@ export function createOutboxWorker(deps: {
             .updateTable("outbox_emails")
             .set({
               status: failed ? "failed" : "pending",
+              ...(failed ? { text_body: "", html_body: "" } : {}),
               next_attempt_at: new Date(clock.now().getTime() + retryDelayMs(message.attempts)),
               locked_until: null,
               last_error: reason.slice(0, 500),

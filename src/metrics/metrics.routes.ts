@@ -36,7 +36,8 @@ export function metricsRoutes(app: FastifyInstance, deps: Deps): void {
         if (!timingSafeEqual(digest(presented), digest(token))) {
           throw fail("unauthenticated", "Send the metrics token as a bearer token.");
         }
-      } else if (!LOOPBACK.has(request.ip)) {
+      } else if (!LOOPBACK.has(request.socket.remoteAddress ?? "")) {
+        // The socket's peer, not request.ip: a trusted proxy's X-Forwarded-For could claim 127.0.0.1.
         throw fail(
           "forbidden",
           "Metrics are served to this machine only unless ATRIUM_METRICS_TOKEN is set.",

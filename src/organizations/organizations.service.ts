@@ -8,6 +8,7 @@ import { canonicalDomain } from "../lib/email-address.js";
 import { fail } from "../lib/errors.js";
 import { newId } from "../lib/ids.js";
 import type { RequestMeta } from "../lib/request-meta.js";
+import { publishAuthChange } from "../sessions/auth-changes.js";
 import type { AuthState } from "../sessions/session-cache.js";
 import { type Organization, toOrganization } from "./organization.js";
 import { authorize, openOrganization } from "./organization-access.js";
@@ -259,7 +260,15 @@ export async function deleteOrganization(
   await transaction(deps.db, async (tx) => {
     const scope = await openOrganization(tx.db, ref, auth, { lock: true });
     authorize(deps, auth, scope, { type: "organization:delete" }, meta.now);
+    // Its bound keys go by cascade; their cached copies must go everywhere too.
+    const boundKeys = await tx.db
+      .selectFrom("api_keys")
+      .select("id")
+      .where("organization_id", "=", scope.organization.id)
+      .execute();
     await deleteOrganizationRow(tx.db, scope.organization.id);
+    for (const { id } of boundKeys)
+      await publishAuthChange(tx, deps.sessionCache, { sessionId: id });
     await recordAuditEvent(tx, meta, {
       action: "organization.deleted",
       actor: actorOf(auth),

@@ -1,7 +1,7 @@
 import Type from "typebox";
 import type { Deps } from "../deps.js";
 import type { Api } from "../http/app-types.js";
-import { authOf, freshAuthOf, sessionAuthOf } from "../http/authenticate.js";
+import { accountAuthOf, authOf, freshAuthOf, sessionAuthOf } from "../http/authenticate.js";
 import { metaOf } from "../http/request-meta.js";
 import { Page, PageQuery, pageLimit } from "../http/schemas.js";
 import { clearSessionCookie } from "../http/session-cookie.js";
@@ -44,7 +44,7 @@ export function sessionRoutes(api: Api, deps: Deps): void {
     "/me/sessions/:id",
     { schema: { tags: ["me"], params: Type.Object({ id: Type.String({ maxLength: 64 }) }) } },
     async (request, reply) => {
-      const auth = authOf(request);
+      const auth = accountAuthOf(request);
       await revokeSession(deps, auth, request.params.id, metaOf(request));
       if (request.params.id === auth.session.id) clearSessionCookie(reply, deps.config);
       return reply.code(204).send();
