@@ -282,3 +282,27 @@ describe("password reset side effects", () => {
     }
   });
 });
+
+describe("password reset and API keys", () => {
+  it("revokes every API key of the account, so an earlier holder of the address keeps no way in", async () => {
+    // Someone signs up with the address first and makes a key while their session is fresh.
+    const squatter = await signUpUser(t);
+    const created = await squatter.client.post("/me/api-keys", { name: "backdoor" });
+    expect(created.status).toBe(201);
+    const bearer = { authorization: `Bearer ${created.body.secret}` };
+    expect((await t.client().get("/me", bearer)).status).toBe(200);
+
+    // The address's owner takes the account back by resetting the password.
+    const { token } = await requestReset(squatter.email);
+    expect((await confirm(token, NEW_PASSWORD)).status).toBe(204);
+
+    expectError(await t.client().get("/me", bearer), 401, "unauthenticated");
+    const keys = await t.app.deps.db
+      .selectFrom("api_keys")
+      .select("revoked_at")
+      .where("user_id", "=", squatter.user.id)
+      .execute();
+    expect(keys).toHaveLength(1);
+    expect(keys[0]?.revoked_at).not.toBeNull();
+  });
+});

@@ -340,6 +340,31 @@ describe("a key bound to one organization", () => {
     expect(accepted.status).toBe(200);
   });
 
+  it("may read the account but not change it", async () => {
+    const owner = await ownerWithOrganization(t, { name: "Read Only Corp" });
+    const other = await createKey(owner.client, { name: "other" });
+    const { secret } = await createKey(owner.client, {
+      name: "bound",
+      organizationId: owner.org.id,
+    });
+    const script = t.client();
+    expect((await script.get("/me", withKey(secret))).status).toBe(200);
+    expect((await script.get("/me/sessions", withKey(secret))).status).toBe(200);
+    expect((await script.get("/me/api-keys", withKey(secret))).status).toBe(200);
+    const sessions = await owner.client.get("/me/sessions");
+    for (const attempt of [
+      () => script.patch("/me", { name: "Renamed" }, withKey(secret)),
+      () => script.post("/me/email-verification", undefined, withKey(secret)),
+      () => script.delete(`/me/sessions/${sessions.body.items[0].id}`, withKey(secret)),
+      () => script.delete(`/me/api-keys/${other.apiKey.id}`, withKey(secret)),
+    ]) {
+      expectError(await attempt(), 403, "forbidden");
+    }
+    expect((await owner.client.get("/me")).body.name).toBe(owner.name);
+    expect((await owner.client.get("/me")).status).toBe(200);
+    expect((await t.client().get("/me", withKey(other.secret))).status).toBe(200);
+  });
+
   it("follows its owner's current role: a demotion or removal takes effect on the key's next request", async () => {
     const owner = await ownerWithOrganization(t);
     const admin = await addMember(t, owner, owner.org.id, "admin");

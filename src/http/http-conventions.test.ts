@@ -123,6 +123,27 @@ describe("errors and bodies", () => {
   });
 });
 
+describe("text the database cannot store", () => {
+  it("answers a NUL byte in a path, a query or a body with 400, not a server fault", async () => {
+    const { client } = await signUpUser(t);
+    for (const path of [
+      "/organizations/%00",
+      "/me/sessions?cursor=%00",
+      "/me/audit-events?action=%00",
+      "/me/invitations/inv%00/accept",
+    ]) {
+      const reply = path.endsWith("/accept") ? await client.post(path) : await client.get(path);
+      expect(reply.status, path).toBeLessThan(500);
+      expect([400, 404], path).toContain(reply.status);
+    }
+    expectError(
+      await client.post("/organizations", { name: "Nul\u0000Org" }),
+      400,
+      "invalid_request",
+    );
+  });
+});
+
 describe("cross-site request forgery", () => {
   it("refuses cookie-authenticated changes from a foreign Origin or without one", async () => {
     const { client, user } = await signUpUser(t);

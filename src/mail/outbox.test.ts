@@ -361,3 +361,19 @@ describe("the outbox row and the change it belongs to", () => {
     }
   });
 });
+
+describe("a sent email's row", () => {
+  it("keeps no body once sent, since the body held a live token", async () => {
+    const email = `sent-${Date.now()}@example.com`;
+    const reply = await t
+      .client()
+      .post("/auth/sign-up", { email, name: "Sent", password: STRONG_PASSWORD });
+    expect(reply.status).toBe(201);
+    const [queued] = await outboxRowsTo(t.app, email);
+    expect(queued?.text_body).toContain("/verify-email?token=");
+    await t.flushMail();
+    const [sent] = await outboxRowsTo(t.app, email);
+    expect(sent).toMatchObject({ status: "sent", text_body: "", html_body: "" });
+    expect(t.mailbox.tokenFor(email, "verify-email")).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  });
+});
