@@ -60,6 +60,22 @@ export interface Schemas {
 }
 
 export interface Operations {
+  "GET /api/v1/auth/oauth/{provider}/callback": {
+    params: {
+      provider: string;
+    };
+    query: Record<string, never>;
+    body: undefined;
+    response: void;
+  };
+  "GET /api/v1/auth/oauth/{provider}/start": {
+    params: {
+      provider: string;
+    };
+    query: Record<string, never>;
+    body: undefined;
+    response: void;
+  };
   "POST /api/v1/auth/password-reset": {
     params: Record<string, never>;
     query: Record<string, never>;

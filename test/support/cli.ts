@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
+import { createPGlite } from "../../src/db/database.js";
 import { databaseUrlFor } from "./database-url.js";
 import { createTestDatabase } from "./test-database.js";
 
@@ -150,4 +151,64 @@ export async function startServer(env: Env): Promise<RunningServer> {
     output: () => output,
     stop: (s = "SIGTERM") => stop(child, s),
   };
+}
+
+export interface ServerAnswer {
+  status: number;
+  // biome-ignore lint/suspicious/noExplicitAny: response bodies are checked by the tests' assertions.
+  body: any;
+  /** The session cookie the answer set ("atrium_session=…"), if any. */
+  cookie: string | undefined;
+}
+
+/**
+ * One JSON request to a running `atrium serve`, as the console or a script sends it: `Origin`
+ * on state-changing requests, and the session cookie or an API key when given.
+ */
+export async function serverRequest(
+  server: RunningServer,
+  method: "GET" | "POST" | "PATCH" | "DELETE",
+  path: string,
+  options: { body?: unknown; cookie?: string | undefined; apiKey?: string } = {},
+): Promise<ServerAnswer> {
+  const headers: Record<string, string> = {};
+  if (method !== "GET") headers.origin = "http://atrium.test";
+  if (options.body !== undefined) headers["content-type"] = "application/json";
+  if (options.cookie) headers.cookie = options.cookie;
+  if (options.apiKey) headers.authorization = `Bearer ${options.apiKey}`;
+  const response = await fetch(`${server.url}/api/v1${path}`, {
+    method,
+    headers,
+    ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+  });
+  const text = await response.text();
+  const cookie = response.headers
+    .getSetCookie()
+    .find((c) => c.startsWith("atrium_session="))
+    ?.split(";")[0];
+  return { status: response.status, body: text ? JSON.parse(text) : undefined, cookie };
+}
+
+/**
+ * Runs SQL on a command environment's database while no server holds it: the embedded data
+ * folder opened directly, or PostgreSQL. Without parameters, several statements may be given.
+ */
+export async function queryDatabase<T>(env: Env, query: string, params: unknown[] = []) {
+  if (env.DATABASE_URL) {
+    const client = new pg.Client({ connectionString: env.DATABASE_URL });
+    await client.connect();
+    try {
+      return (await client.query(query, params)).rows as T[];
+    } finally {
+      await client.end();
+    }
+  }
+  const db = await createPGlite({ dataDir: env.ATRIUM_DATA_DIR });
+  try {
+    if (params.length > 0) return (await db.query<T>(query, params)).rows;
+    await db.exec(query); // the simple protocol, which takes several statements
+    return [];
+  } finally {
+    await db.close();
+  }
 }

@@ -1,0 +1,252 @@
+import { Validator } from "@seriousme/openapi-schema-validator";
+import { describe, expect, it } from "vitest";
+import { startTestApp } from "../../test/support/test-app.js";
+
+const t = await startTestApp();
+
+type Operation = {
+  security?: unknown[];
+  responses?: Record<string, { $ref?: string; content?: Record<string, { schema?: Schema }> }>;
+};
+type Schema = {
+  $ref?: string;
+  type?: string;
+  required?: string[];
+  properties?: Record<string, Schema>;
+};
+type Document = {
+  openapi: string;
+  paths: Record<string, Record<string, Operation>>;
+  components?: { schemas?: Record<string, Schema>; securitySchemes?: Record<string, unknown> };
+  security?: unknown[];
+};
+
+const METHODS = ["get", "post", "put", "patch", "delete"];
+
+/** Every endpoint the contract (API.md) lists, as "METHOD /path" with OpenAPI {params}. */
+const CONTRACT = [
+  ...[
+    "POST /auth/sign-up",
+    "POST /auth/sign-in",
+    "POST /auth/sign-out",
+    "POST /auth/reauthenticate",
+    "POST /auth/password-reset",
+    "POST /auth/password-reset/confirm",
+    "POST /auth/verify-email",
+    "GET /auth/providers",
+    "GET /auth/oauth/{provider}/start",
+    "GET /auth/oauth/{provider}/callback",
+    "GET /me",
+    "PATCH /me",
+    "DELETE /me",
+    "POST /me/email",
+    "POST /me/email-verification",
+    "POST /me/password",
+    "GET /me/sessions",
+    "DELETE /me/sessions/{id}",
+    "DELETE /me/sessions",
+    "GET /me/organizations",
+    "GET /me/invitations",
+    "POST /me/invitations/{id}/accept",
+    "POST /me/invitations/{id}/decline",
+    "GET /me/api-keys",
+    "POST /me/api-keys",
+    "DELETE /me/api-keys/{id}",
+    "GET /me/audit-events",
+    "POST /organizations",
+    "GET /organizations/{org}",
+    "PATCH /organizations/{org}",
+    "DELETE /organizations/{org}",
+    "GET /organizations/{org}/members",
+    "PATCH /organizations/{org}/members/{memberId}",
+    "DELETE /organizations/{org}/members/{memberId}",
+    "POST /organizations/{org}/invitations",
+    "GET /organizations/{org}/invitations",
+    "DELETE /organizations/{org}/invitations/{id}",
+    "POST /organizations/{org}/invitations/{id}/resend",
+    "GET /organizations/{org}/audit-events",
+    "GET /invitations/{token}",
+    "POST /invitations/{token}/accept",
+    "POST /invitations/{token}/decline",
+  ].map((entry) => entry.replace(" /", " /api/v1/")),
+  "GET /healthz",
+  "GET /readyz",
+  "GET /metrics",
+  "GET /api/v1/openapi.json",
+];
+
+/** The routes that need no credentials (SECURITY.md ACL-01, and the operations endpoints). */
+const PUBLIC = [
+  "POST /api/v1/auth/sign-up",
+  "POST /api/v1/auth/sign-in",
+  "POST /api/v1/auth/password-reset",
+  "POST /api/v1/auth/password-reset/confirm",
+  "POST /api/v1/auth/verify-email",
+  "GET /api/v1/auth/providers",
+  "GET /api/v1/auth/oauth/{provider}/start",
+  "GET /api/v1/auth/oauth/{provider}/callback",
+  "GET /api/v1/invitations/{token}",
+  "GET /healthz",
+  "GET /readyz",
+  "GET /metrics",
+  "GET /api/v1/openapi.json",
+];
+
+const reply = await t.app.inject({ method: "GET", url: "/api/v1/openapi.json" });
+const doc = JSON.parse(reply.body) as Document;
+const operations = Object.entries(doc.paths).flatMap(([path, item]) =>
+  Object.keys(item)
+    .filter((method) => METHODS.includes(method))
+    .map((method) => ({ key: `${method.toUpperCase()} ${path}`, method, path, op: item[method]! })),
+);
+
+/**
+ * The routes the app registered, read from Fastify's route tree (printRoutes): each line's
+ * depth comes from its indentation, and a child's text continues its parent's path.
+ */
+function registeredRoutes(): string[] {
+  const routes: string[] = [];
+  const stack: string[] = [];
+  for (const line of t.app.printRoutes({ commonPrefix: false }).split("\n")) {
+    // A node without methods (only a shared prefix) still continues its children's paths.
+    const match = /^([│ ]*)[├└]── (\S+)(?: \(([A-Z, ]+)\))?$/.exec(line);
+    if (!match) continue;
+    const depth = match[1]!.length / 4;
+    stack.length = depth;
+    const path = (stack[depth - 1] ?? "") + match[2];
+    stack[depth] = path;
+    for (const method of match[3]?.split(", ") ?? []) routes.push(`${method} ${path}`);
+  }
+  return routes;
+}
+
+function resolve<T>(value: T & { $ref?: string }): T {
+  if (!value.$ref) return value;
+  const name = value.$ref.split("/").pop()!;
+  const target = doc.components?.schemas?.[name] ?? doc.components?.schemas?.[value.$ref];
+  if (!target) throw new Error(`unresolvable $ref ${value.$ref}`);
+  return resolve(target as T & { $ref?: string });
+}
+
+/** A request for a documented operation, with a placeholder for each path parameter. */
+function requestFor(method: string, path: string) {
+  const url = path.replace(/\{[^}]+\}/g, "placeholder-value");
+  const body = ["post", "patch", "put"].includes(method) ? {} : undefined;
+  return t.app.inject({
+    method: method.toUpperCase() as "GET",
+    url,
+    remoteAddress: "127.0.0.1",
+    ...(body ? { payload: body } : {}),
+  });
+}
+
+describe("GET /api/v1/openapi.json", () => {
+  it("serves an OpenAPI 3.1 document that passes the OpenAPI schema validator", async () => {
+    expect(reply.statusCode).toBe(200);
+    expect(reply.headers["content-type"]).toMatch(/^application\/json/);
+    expect(doc.openapi).toMatch(/^3\.1\./);
+    const result = await new Validator().validate(doc as unknown as Record<string, unknown>);
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
+  });
+
+  it("documents every endpoint of the contract", () => {
+    const documented = new Set(operations.map((o) => o.key));
+    const missing = CONTRACT.filter((endpoint) => !documented.has(endpoint));
+    expect(missing).toEqual([]);
+  });
+
+  it("documents every route the app registers, and nothing it does not", () => {
+    const registered = registeredRoutes()
+      .filter((route) => !route.startsWith("HEAD ") && !route.includes(" /api/docs"))
+      .map((route) => route.replace(/:([A-Za-z]+)/g, "{$1}"));
+    // The tree is read correctly: it holds the routes the contract names.
+    expect(registered).toEqual(expect.arrayContaining(CONTRACT));
+    expect([...registered].sort()).toEqual(operations.map((o) => o.key).sort());
+  });
+
+  it("has every documented operation answered by the app, never with the no-route 404", async () => {
+    for (const { key, method, path } of operations) {
+      const url = path.replace(/\{([^}]+)\}/g, ":$1");
+      expect(t.app.hasRoute({ method: method.toUpperCase() as "GET", url }), key).toBe(true);
+      const answer = await requestFor(method, path);
+      const error = answer.statusCode >= 400 ? JSON.parse(answer.body).error : undefined;
+      expect(error?.message ?? "", key).not.toMatch(/^No route /);
+    }
+  });
+
+  it("marks exactly the public routes with security: [], and they answer without credentials", async () => {
+    expect(doc.components?.securitySchemes).toMatchObject({
+      session: { type: "apiKey", in: "cookie", name: "atrium_session" },
+      apiKey: { type: "http", scheme: "bearer" },
+    });
+    expect(doc.security).toEqual([{ session: [] }, { apiKey: [] }]);
+    const open = operations.filter((o) => Array.isArray(o.op.security) && !o.op.security.length);
+    expect(open.map((o) => o.key).sort()).toEqual([...PUBLIC].sort());
+    for (const { key, method, path, op } of operations) {
+      const answer = await requestFor(method, path);
+      const code = answer.statusCode >= 400 ? JSON.parse(answer.body).error.code : undefined;
+      if (op.security === undefined) {
+        // Everything else inherits the document's session-or-key requirement, and enforces it.
+        expect([answer.statusCode, code], key).toEqual([401, "unauthenticated"]);
+      } else {
+        expect(op.security, key).toEqual([]);
+        expect(code, key).not.toBe("unauthenticated");
+      }
+    }
+  });
+
+  it("documents the contract's error shape as a 4XX response of every operation", () => {
+    for (const { key, op } of operations) {
+      const response = op.responses?.["4XX"];
+      expect(response, key).toBeDefined();
+      const schema = resolve(response!.content?.["application/json"]?.schema ?? {});
+      expect(schema.required, key).toContain("error");
+      const error = resolve(schema.properties?.error ?? {});
+      expect(error.required, key).toEqual(expect.arrayContaining(["code", "message"]));
+      expect(resolve(error.properties?.code ?? {}).type, key).toBe("string");
+      expect(resolve(error.properties?.message ?? {}).type, key).toBe("string");
+    }
+  });
+
+  it("writes path parameters the OpenAPI way and declares each of them", () => {
+    for (const { key, path, op } of operations) {
+      expect(path, key).not.toContain(":");
+      const names = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]);
+      const declared = (
+        (op as { parameters?: Array<{ in: string; name: string }> }).parameters ?? []
+      )
+        .filter((p) => p.in === "path")
+        .map((p) => p.name);
+      expect(declared.sort(), key).toEqual(names.sort());
+    }
+  });
+});
+
+describe("GET /api/docs", () => {
+  it("serves an HTML page that loads the documentation viewer without credentials", async () => {
+    const page = await t.app.inject({ method: "GET", url: "/api/docs" });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers["content-type"]).toMatch(/^text\/html/);
+    expect(page.body).toContain('<div id="swagger-ui">');
+    const scripts = [...page.body.matchAll(/<script src="([^"]+)"/g)].map((m) => m[1]!);
+    expect(scripts).toContain("/api/docs/static/swagger-initializer.js");
+    for (const script of scripts) {
+      const asset = await t.app.inject({ method: "GET", url: script });
+      expect(asset.statusCode, script).toBe(200);
+      expect(asset.headers["content-type"], script).toMatch(/javascript/);
+    }
+  });
+
+  it("renders the same document that /api/v1/openapi.json serves", async () => {
+    const initializer = await t.app.inject({
+      method: "GET",
+      url: "/api/docs/static/swagger-initializer.js",
+    });
+    // The viewer loads "./json" relative to /api/docs/ (with its slash added).
+    expect(initializer.body).toContain("resolveUrl('./json')");
+    const rendered = await t.app.inject({ method: "GET", url: "/api/docs/json" });
+    expect(rendered.statusCode).toBe(200);
+    expect(JSON.parse(rendered.body)).toEqual(doc);
+  });
+});
