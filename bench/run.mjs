@@ -30,6 +30,8 @@ function startServer(env) {
       env: {
         ...process.env,
         PORT: String(port),
+        // The origin the benchmark's requests come from (state-changing requests are checked).
+        PUBLIC_URL: `http://127.0.0.1:${port}`,
         LOG_LEVEL: "warn",
         ATRIUM_TRUST_PROXY: "true",
         ...env,
@@ -248,7 +250,8 @@ const fillAuditEvents = (organizationId) => `
     '${organizationId}', 'member', 'mem_' || g, '10.0.0.1', 'bench/1.0', 'req-' || g,
     jsonb_build_object('from', 'member', 'to', 'admin', 'n', g), now() - (g || ' seconds')::interval,
     '${organizationId}', 1000 + g, repeat('0', 64), repeat('0', 64)
-  FROM generate_series(1, ${AUDIT_EVENTS}) AS g;`;
+  FROM generate_series(1, ${AUDIT_EVENTS}) AS g;
+  ANALYZE audit_events;`;
 
 function memoryOf(pid) {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
@@ -340,17 +343,18 @@ if (!only || only === "pglite") {
   try {
     const env = { ATRIUM_DATA_DIR: dir, DATABASE_URL: "" };
     print(await measure("embedded database (PGlite)", env));
-    printMembers(
-      await measureMembers("embedded database (PGlite)", env, async (organizationId, server) => {
-        // The server holds the embedded database: stop it, fill, start again.
-        await stopServer(server.child);
-        const { createPGlite } = await import("../dist/db/database.js");
-        const pglite = await createPGlite({ dataDir: dir });
-        await pglite.exec(fillMembers(organizationId));
-        await pglite.close();
-        return startServer(env);
-      }),
-    );
+    if (MEMBERS > 0)
+      printMembers(
+        await measureMembers("embedded database (PGlite)", env, async (organizationId, server) => {
+          // The server holds the embedded database: stop it, fill, start again.
+          await stopServer(server.child);
+          const { createPGlite } = await import("../dist/db/database.js");
+          const pglite = await createPGlite({ dataDir: dir });
+          await pglite.exec(fillMembers(organizationId));
+          await pglite.close();
+          return startServer(env);
+        }),
+      );
     if (AUDIT_EVENTS > 0) {
       printExport(
         await measureExport("embedded database (PGlite)", env, async (organizationId, server) => {
@@ -382,15 +386,16 @@ if (!only || only === "postgres") {
     try {
       const env = { DATABASE_URL: url.href };
       print(await measure("PostgreSQL (loopback)", env));
-      printMembers(
-        await measureMembers("PostgreSQL (loopback)", env, async (organizationId, server) => {
-          const client = new pg.Client({ connectionString: url.href });
-          await client.connect();
-          await client.query(fillMembers(organizationId));
-          await client.end();
-          return server;
-        }),
-      );
+      if (MEMBERS > 0)
+        printMembers(
+          await measureMembers("PostgreSQL (loopback)", env, async (organizationId, server) => {
+            const client = new pg.Client({ connectionString: url.href });
+            await client.connect();
+            await client.query(fillMembers(organizationId));
+            await client.end();
+            return server;
+          }),
+        );
       if (AUDIT_EVENTS > 0) {
         printExport(
           await measureExport("PostgreSQL (loopback)", env, async (organizationId, server) => {

@@ -76,6 +76,9 @@ export async function buildApp(options: BuildAppOptions): Promise<AtriumApp> {
     options.database ??
     (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger }));
   await migrate(database.db);
+  // The embedded database has no autovacuum to keep planner statistics current; without them
+  // a keyset page over a large table can turn into a full scan and sort.
+  if (database.kind === "pglite") await sql`ANALYZE`.execute(database.db);
 
   const deps = createDeps(config, database, logger, clock);
 
@@ -169,7 +172,7 @@ export async function buildApp(options: BuildAppOptions): Promise<AtriumApp> {
   if (options.workers !== false) {
     app.addHook("onReady", async () => {
       outbox.start();
-      stopMaintenance = startMaintenance(deps, logger);
+      stopMaintenance = startMaintenance(deps, logger, database.kind === "pglite");
     });
   }
   app.addHook("onClose", async () => {

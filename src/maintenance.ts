@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import type { Logger } from "pino";
 import { applyAuditRetention } from "./audit/audit-retention.js";
 import type { Deps } from "./deps.js";
@@ -11,8 +12,10 @@ const KEEP_SENT_EMAIL_MS = 7 * 24 * 60 * 60_000;
  * Removes rows that can no longer matter: ended sessions, dead tokens, old counters, sent mail,
  * and audit events past ATRIUM_AUDIT_RETENTION.
  */
-export async function sweepExpired(deps: Deps): Promise<void> {
+export async function sweepExpired(deps: Deps, embedded = false): Promise<void> {
   const now = deps.clock.now();
+  // PostgreSQL's autovacuum keeps statistics current; the embedded database has none.
+  if (embedded) await sql`ANALYZE`.execute(deps.db);
   if (deps.config.auditRetentionMs !== undefined) {
     await applyAuditRetention(deps.db, deps.config.auditRetentionMs, now, deps.logger);
   }
@@ -26,9 +29,11 @@ export async function sweepExpired(deps: Deps): Promise<void> {
     .execute();
 }
 
-export function startMaintenance(deps: Deps, logger: Logger): () => void {
+export function startMaintenance(deps: Deps, logger: Logger, embedded: boolean): () => void {
   const timer = setInterval(() => {
-    sweepExpired(deps).catch((error) => logger.warn({ err: error }, "maintenance sweep failed"));
+    sweepExpired(deps, embedded).catch((error) =>
+      logger.warn({ err: error }, "maintenance sweep failed"),
+    );
   }, EVERY_MS);
   timer.unref();
   return () => clearInterval(timer);

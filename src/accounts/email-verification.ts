@@ -12,7 +12,7 @@ import {
   emailChangeNotice,
   verificationEmail,
 } from "../mail/templates.js";
-import { POLICIES, takeAttempt } from "../rate-limit/rate-limit.js";
+import { limitTokenGuesses, POLICIES, requireAttempt } from "../rate-limit/rate-limit.js";
 import { publishAuthChange } from "../sessions/auth-changes.js";
 import type { AuthState } from "../sessions/session-cache.js";
 import { accountLink, requireEmail } from "./account-input.js";
@@ -22,16 +22,12 @@ import { findUserByCanonicalEmail, lockUser, updateUser } from "./accounts.queri
 const DEAD_LINK = "This verification link is invalid or has expired; ask for a new one.";
 
 async function limitEmailsTo(deps: Deps, userId: string, meta: RequestMeta): Promise<void> {
-  const limit = await takeAttempt(
+  await requireAttempt(
     deps.db,
     [{ key: `mail:account:${userId}`, policy: POLICIES.emailsPerAccount }],
     meta.now,
+    "Too many emails were sent to this account; try again later.",
   );
-  if (!limit.allowed) {
-    throw fail("rate_limited", "Too many emails were sent to this account; try again later.", {
-      retryAfter: limit.retryAfter,
-    });
-  }
 }
 
 /** Sends a new verification link to the account's address; the previous link stops working. */
@@ -115,16 +111,7 @@ export async function verifyEmail(
   input: { token: string },
   meta: RequestMeta,
 ): Promise<void> {
-  const limit = await takeAttempt(
-    deps.db,
-    [{ key: `token:ip:${meta.ipAddress}`, policy: POLICIES.tokenPerAddress }],
-    meta.now,
-  );
-  if (!limit.allowed) {
-    throw fail("rate_limited", "Too many attempts; try again later.", {
-      retryAfter: limit.retryAfter,
-    });
-  }
+  await limitTokenGuesses(deps.db, meta.ipAddress, meta.now);
   try {
     await transaction(deps.db, async (tx) => {
       const token = await consumeAccountToken(

@@ -6,7 +6,12 @@ import type { RequestMeta } from "../lib/request-meta.js";
 import { hashToken, isWellFormedToken } from "../lib/tokens.js";
 import { enqueueEmail } from "../mail/outbox.js";
 import { passwordChangedNotice, passwordResetEmail } from "../mail/templates.js";
-import { POLICIES, takeAttempt } from "../rate-limit/rate-limit.js";
+import {
+  limitTokenGuesses,
+  POLICIES,
+  requireAttempt,
+  takeAttempt,
+} from "../rate-limit/rate-limit.js";
 import { endUserSessions } from "../sessions/sessions.service.js";
 import { accountLink, requireEmail, requireStrongPassword } from "./account-input.js";
 import { consumeAccountToken, deleteAccountTokens, issueAccountToken } from "./account-tokens.js";
@@ -24,16 +29,12 @@ export async function requestPasswordReset(
   meta: RequestMeta,
 ): Promise<void> {
   const { canonical } = requireEmail(input.email);
-  const perAddress = await takeAttempt(
+  await requireAttempt(
     deps.db,
     [{ key: `reset:ip:${meta.ipAddress}`, policy: POLICIES.emailsPerAddress }],
     meta.now,
+    "Too many reset requests from this address; try again later.",
   );
-  if (!perAddress.allowed) {
-    throw fail("rate_limited", "Too many reset requests from this address; try again later.", {
-      retryAfter: perAddress.retryAfter,
-    });
-  }
   // Past the per-account limit nothing more is sent, silently: answering differently would
   // reveal that the account exists, and sending would let anyone flood its inbox.
   const perAccount = await takeAttempt(
@@ -69,16 +70,7 @@ export async function confirmPasswordReset(
   input: { token: string; password: string },
   meta: RequestMeta,
 ): Promise<void> {
-  const limit = await takeAttempt(
-    deps.db,
-    [{ key: `token:ip:${meta.ipAddress}`, policy: POLICIES.tokenPerAddress }],
-    meta.now,
-  );
-  if (!limit.allowed) {
-    throw fail("rate_limited", "Too many attempts; try again later.", {
-      retryAfter: limit.retryAfter,
-    });
-  }
+  await limitTokenGuesses(deps.db, meta.ipAddress, meta.now);
   if (!isWellFormedToken(input.token)) throw fail("not_found", DEAD_LINK);
   // Read first (without using the token) so that a weak new password does not burn the link.
   const pending = await deps.db

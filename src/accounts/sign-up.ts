@@ -3,11 +3,7 @@ import { isUniqueViolation } from "../db/errors.js";
 import { transaction } from "../db/transaction.js";
 import type { Deps } from "../deps.js";
 import { domainAllowed } from "../invitations/invitation.js";
-import {
-  findLiveInvitation,
-  joinThroughInvitation,
-  limitTokenGuesses,
-} from "../invitations/respond-to-invitation.js";
+import { findLiveInvitation, joinThroughInvitation } from "../invitations/respond-to-invitation.js";
 import { fail } from "../lib/errors.js";
 import { newId } from "../lib/ids.js";
 import type { RequestMeta } from "../lib/request-meta.js";
@@ -17,7 +13,7 @@ import {
   insertOrganization,
   recordOrganizationCreated,
 } from "../organizations/organizations.service.js";
-import { POLICIES, takeAttempt } from "../rate-limit/rate-limit.js";
+import { limitTokenGuesses, POLICIES, requireAttempt } from "../rate-limit/rate-limit.js";
 import { type IssuedSession, startSession } from "../sessions/sessions.service.js";
 import { accountLink, requireEmail, requireName, requireStrongPassword } from "./account-input.js";
 import { issueAccountToken } from "./account-tokens.js";
@@ -56,7 +52,8 @@ export async function signUp(
   const name = requireName(input.name);
   requireStrongPassword(config, input.password, { email, name });
   // A dead or expired invitation creates nothing: it is checked before anything is written.
-  if (input.invitationToken !== undefined) await limitTokenGuesses(deps, meta);
+  if (input.invitationToken !== undefined)
+    await limitTokenGuesses(deps.db, meta.ipAddress, meta.now);
   const invitation =
     input.invitationToken === undefined
       ? undefined
@@ -74,16 +71,12 @@ export async function signUp(
     );
   }
 
-  const limit = await takeAttempt(
+  await requireAttempt(
     deps.db,
     [{ key: `signup:ip:${meta.ipAddress}`, policy: POLICIES.signUpPerAddress }],
     meta.now,
+    "Too many sign-ups from this address; try again later.",
   );
-  if (!limit.allowed) {
-    throw fail("rate_limited", "Too many sign-ups from this address; try again later.", {
-      retryAfter: limit.retryAfter,
-    });
-  }
   // Not a security boundary (the unique index is): it spares a hash for a taken address.
   if (await findUserByCanonicalEmail(deps.db, canonical)) {
     throw fail("email_taken", "An account with this email address already exists.");

@@ -1,49 +1,15 @@
-import type { KyselyPlugin } from "kysely";
 import { describe, expect, it } from "vitest";
-import {
-  type Client,
-  errorCode,
-  type Reply,
-  signUpUser,
-  startTestApp,
-} from "../../test/support/test-app.js";
+import { type Client, errorCode, type Reply, signUpUser } from "../../test/support/test-app.js";
+import { startTwoProcesses } from "../../test/support/two-processes.js";
 import { setAccountDisabled } from "../accounts/account-admin.js";
 import { KEY_PREFIX } from "./api-key-secret.js";
 
-// Every query process B sends is counted (an observer on the real database, not a stand-in).
-let queriesOnB = 0;
-const counter: KyselyPlugin = {
-  transformQuery: (args) => {
-    queriesOnB++;
-    return args.node;
-  },
-  transformResult: async (args) => args.result,
-};
-
-// Two Atrium processes on one database, each with its own cache and clock.
-const a = await startTestApp();
-const b = await startTestApp({
-  database: {
-    ...a.database,
-    open: async () => {
-      const database = await a.database.open();
-      return { ...database, db: database.db.withPlugin(counter) };
-    },
-  },
-});
+// Two Atrium processes on one database; every query process B sends is counted.
+const { a, b, queries } = await startTwoProcesses();
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
-
-// On PostgreSQL each process LISTENs on its own connection, opened in the background; until it
-// is up the cache is bypassed, which would let these tests pass without testing the cache.
-for (const app of [a, b]) {
-  for (let i = 0; i < 250 && !app.app.database.notifications.healthy; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  expect(app.app.database.notifications.healthy).toBe(true);
-}
 
 function expectError(reply: Reply, status: number, code: string, message?: string) {
   expect(reply.status, message ?? JSON.stringify(reply.body)).toBe(status);
@@ -104,7 +70,7 @@ describe("checking a key", () => {
     const mistyped =
       secret.slice(0, index) + (secret[index] === "x" ? "y" : "x") + secret.slice(index + 1);
 
-    queriesOnB = 0;
+    queries.count = 0;
     for (const authorization of [
       `Bearer ${mistyped}`,
       `Bearer ${secret.slice(0, -1)}`,
@@ -119,7 +85,7 @@ describe("checking a key", () => {
         authorization,
       );
     }
-    expect(queriesOnB).toBe(0);
+    expect(queries.count).toBe(0);
   });
 
   it("answers a cached key from memory, and writes last_used_at at most once a minute", async () => {
@@ -132,14 +98,14 @@ describe("checking a key", () => {
     expect((await keyRow(apiKey.id)).last_used_at?.toISOString()).toBe(firstUse.toISOString());
 
     b.clock.advance(10 * SECOND);
-    queriesOnB = 0;
+    queries.count = 0;
     expect((await script.get("/me", withKey(secret))).status).toBe(200);
-    expect(queriesOnB).toBe(0); // no lookup, no write
+    expect(queries.count).toBe(0); // no lookup, no write
     expect((await keyRow(apiKey.id)).last_used_at?.toISOString()).toBe(firstUse.toISOString());
 
     b.clock.advance(51 * SECOND); // 61 s after the first use
     expect((await script.get("/me", withKey(secret))).status).toBe(200);
-    expect(queriesOnB).toBe(1); // the one write
+    expect(queries.count).toBe(1); // the one write
     const secondWrite = b.clock.now().toISOString();
     expect((await keyRow(apiKey.id)).last_used_at?.toISOString()).toBe(secondWrite);
     const listed = await client.get("/me/api-keys");

@@ -3,7 +3,8 @@ import type { DB, InvitationRow } from "../db/schema.js";
 
 type Executor = Kysely<DB> | Transaction<DB>;
 
-export function findInvitationByTokenHash(db: Executor, tokenHash: string) {
+/** An invitation with what answering it needs to know of its organization. */
+function invitationsWithOrganization(db: Executor) {
   return db
     .selectFrom("invitations as i")
     .innerJoin("organizations as o", "o.id", "i.organization_id")
@@ -12,9 +13,11 @@ export function findInvitationByTokenHash(db: Executor, tokenHash: string) {
       "o.name as organization_name",
       "o.slug as organization_slug",
       "o.allowed_email_domains",
-    ])
-    .where("i.token_hash", "=", tokenHash)
-    .executeTakeFirst();
+    ]);
+}
+
+export function findInvitationByTokenHash(db: Executor, tokenHash: string) {
+  return invitationsWithOrganization(db).where("i.token_hash", "=", tokenHash).executeTakeFirst();
 }
 
 export type InvitationWithOrganization = NonNullable<
@@ -23,15 +26,7 @@ export type InvitationWithOrganization = NonNullable<
 
 /** A pending invitation addressed to this canonical email, by id (the invitee's own list). */
 export function findPendingInvitationForEmail(db: Executor, id: string, emailCanonical: string) {
-  return db
-    .selectFrom("invitations as i")
-    .innerJoin("organizations as o", "o.id", "i.organization_id")
-    .selectAll("i")
-    .select([
-      "o.name as organization_name",
-      "o.slug as organization_slug",
-      "o.allowed_email_domains",
-    ])
+  return invitationsWithOrganization(db)
     .where("i.id", "=", id)
     .where("i.email_canonical", "=", emailCanonical)
     .where("i.status", "=", "pending")

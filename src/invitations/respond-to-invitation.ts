@@ -8,7 +8,7 @@ import { newId } from "../lib/ids.js";
 import type { RequestMeta } from "../lib/request-meta.js";
 import { hashToken, isWellFormedToken } from "../lib/tokens.js";
 import { insertMember } from "../organizations/organizations.queries.js";
-import { POLICIES, takeAttempt } from "../rate-limit/rate-limit.js";
+import { limitTokenGuesses } from "../rate-limit/rate-limit.js";
 import type { AuthState } from "../sessions/session-cache.js";
 import { domainAllowed } from "./invitation.js";
 import {
@@ -21,19 +21,6 @@ import {
 
 const DEAD = "This invitation is not valid: it may have been used, revoked or replaced.";
 const EXPIRED = "This invitation has expired; ask for a new one.";
-
-/** Token guessing is limited per client address (SECURITY.md INV-01). */
-export async function limitTokenGuesses(deps: Deps, meta: RequestMeta): Promise<void> {
-  const limit = await takeAttempt(
-    deps.db,
-    [{ key: `token:ip:${meta.ipAddress}`, policy: POLICIES.tokenPerAddress }],
-    meta.now,
-  );
-  if (!limit.allowed)
-    throw fail("rate_limited", "Too many attempts; try again later.", {
-      retryAfter: limit.retryAfter,
-    });
-}
 
 /**
  * A live invitation for a token: unknown, used, revoked, replaced and declined tokens all
@@ -56,7 +43,7 @@ export async function findLiveInvitation(
 
 /** What the link's holder may see: organization name, role, inviter's name, invited email, expiry. */
 export async function previewInvitation(deps: Deps, token: string, meta: RequestMeta) {
-  await limitTokenGuesses(deps, meta);
+  await limitTokenGuesses(deps.db, meta.ipAddress, meta.now);
   const invitation = await findLiveInvitation(deps, token, meta.now);
   return {
     organization: { name: invitation.organization_name },
@@ -184,7 +171,7 @@ export async function respondByToken(
   answer: "accept" | "decline",
   meta: RequestMeta,
 ) {
-  await limitTokenGuesses(deps, meta);
+  await limitTokenGuesses(deps.db, meta.ipAddress, meta.now);
   return respond(deps, auth, await findLiveInvitation(deps, token, meta.now), answer, meta);
 }
 

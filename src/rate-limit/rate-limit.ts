@@ -1,5 +1,6 @@
 import type { Kysely } from "kysely";
 import type { DB } from "../db/schema.js";
+import { fail } from "../lib/errors.js";
 
 /**
  * Attempts within a window: the first `free` go through at once, each one after that must wait
@@ -157,4 +158,24 @@ export async function deleteStaleRateLimits(
     .where("window_started_at", "<", cutoff)
     .where((eb) => eb.or([eb("blocked_until", "is", null), eb("blocked_until", "<", now)]))
     .execute();
+}
+
+/** Counts an attempt against the keys, or refuses it with 429 rate_limited and Retry-After. */
+export async function requireAttempt(
+  db: Kysely<DB>,
+  keys: RateLimitKey[],
+  now: Date,
+  message = "Too many attempts; try again later.",
+): Promise<void> {
+  const outcome = await takeAttempt(db, keys, now);
+  if (!outcome.allowed) throw fail("rate_limited", message, { retryAfter: outcome.retryAfter });
+}
+
+/** Guessing reset, verification and invitation tokens is limited per client address (INV-01). */
+export function limitTokenGuesses(db: Kysely<DB>, ipAddress: string, now: Date): Promise<void> {
+  return requireAttempt(
+    db,
+    [{ key: `token:ip:${ipAddress}`, policy: POLICIES.tokenPerAddress }],
+    now,
+  );
 }

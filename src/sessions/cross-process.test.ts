@@ -1,46 +1,17 @@
-import type { KyselyPlugin } from "kysely";
 import { describe, expect, it } from "vitest";
 import {
   type Client,
   errorCode,
   type Reply,
   signUpUser,
-  startTestApp,
   type TestApp,
 } from "../../test/support/test-app.js";
+import { startTwoProcesses } from "../../test/support/two-processes.js";
 
-// Every query process B sends is counted (an observer on the real database, not a stand-in).
-let queriesOnB = 0;
-const counter: KyselyPlugin = {
-  transformQuery: (args) => {
-    queriesOnB++;
-    return args.node;
-  },
-  transformResult: async (args) => args.result,
-};
-
-// Two Atrium processes on one database, each with its own session cache and clock.
-const a = await startTestApp();
-const b = await startTestApp({
-  database: {
-    ...a.database,
-    open: async () => {
-      const database = await a.database.open();
-      return { ...database, db: database.db.withPlugin(counter) };
-    },
-  },
-});
+// Two Atrium processes on one database; every query process B sends is counted.
+const { a, b, queries } = await startTwoProcesses();
 
 const DAY = 86_400_000;
-
-// On PostgreSQL each process LISTENs on its own connection, opened in the background; until it
-// is up the cache is bypassed, which would let these tests pass without testing the cache.
-for (const app of [a, b]) {
-  for (let i = 0; i < 250 && !app.app.database.notifications.healthy; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  expect(app.app.database.notifications.healthy).toBe(true);
-}
 
 /** The same browser session, its requests now landing on process B. */
 function onB(client: Client): Client {
@@ -93,13 +64,13 @@ describe("two processes on one database", () => {
     const onOther = onB(user.client);
     await warm(onOther);
 
-    queriesOnB = 0;
+    queries.count = 0;
     for (let i = 0; i < 5; i++) expect((await onOther.get("/me")).status).toBe(200);
-    expect(queriesOnB).toBe(0);
+    expect(queries.count).toBe(0);
 
     b.clock.advance(60_000); // a minute on: one write of last_active_at, still no lookup
     expect((await onOther.get("/me")).status).toBe(200);
-    expect(queriesOnB).toBe(1);
+    expect(queries.count).toBe(1);
   });
 
   it("a session revoked through one process is refused by the other", async () => {
