@@ -327,3 +327,17 @@ describe("POST /auth/sign-in records audit events", () => {
     expect(limited).toHaveLength(1);
   });
 });
+
+describe("sign-ins racing for one account", () => {
+  it("never fails with a server error while a success clears the account's counter", async () => {
+    // A success deletes the account's counter row while other attempts are counting against
+    // it: every attempt must still get an answer of the contract (200, or 429 past the limit).
+    const { email, password } = await signUpUser(t);
+    const replies = await Promise.all(
+      Array.from({ length: 12 }, () => t.client().post("/auth/sign-in", { email, password })),
+    );
+    const statuses = replies.map((r) => r.status);
+    expect(statuses.every((s) => s === 200 || s === 429)).toBe(true);
+    expect(statuses).toContain(200);
+  });
+});

@@ -79,14 +79,14 @@ async function authenticateBearer(
   now: Date,
 ): Promise<AuthState> {
   const secret = /^Bearer ([^\s]+)$/i.exec(authorization)?.[1];
+  const key = secret ? await validateApiKey(deps, secret, now) : undefined;
+  if (key) return key;
   // A malformed or mistyped key (wrong scheme, prefix, length or checksum) can never match: it
-  // is refused without a database read, the failure counter included. Guesses worth limiting
+  // was refused without a database read, and is not counted either. Guesses worth limiting
   // are well formed (the checksum is no secret), and those are counted below.
   if (!secret || !isWellFormedApiKey(secret)) {
     throw fail("unauthenticated", "The API key is invalid, expired or revoked.");
   }
-  const key = await validateApiKey(deps, secret, now);
-  if (key) return key;
   const limit = await takeAttempt(
     deps.db,
     [{ key: `apikey:ip:${ip}`, policy: POLICIES.signInPerAddress }],

@@ -85,8 +85,14 @@ function toAppError(error: FastifyError): AppError {
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const appError = toAppError(error);
-    if (appError.status >= 500) {
+    if (appError.code === "internal") {
       request.log.error({ err: error }, "request failed");
+    } else if (appError.code === "unavailable") {
+      // Load shedding and database outages: expected under stress, and one line each, no stack.
+      request.log.warn(
+        { code: appError.code, reason: appError.message },
+        "request refused: unavailable",
+      );
     }
     if (appError.retryAfter !== undefined) reply.header("retry-after", String(appError.retryAfter));
     const body: { error: { code: string; message: string; details?: unknown } } = {

@@ -58,23 +58,16 @@ export async function takeAttempt(
 ): Promise<RateLimitOutcome> {
   const sorted = [...keys].sort((a, b) => (a.key < b.key ? -1 : 1)); // one lock order: no deadlocks
   return db.transaction().execute(async (trx) => {
-    await trx
+    // One upsert creates missing rows and locks every row it returns. (A plain insert-if-absent
+    // followed by SELECT … FOR UPDATE loses a row that a concurrent successful sign-in deleted
+    // in between; the upsert's conflict handling copes with that.)
+    const rows = await trx
       .insertInto("rate_limits")
       .values(
         sorted.map(({ key }) => ({ key, hits: 0, window_started_at: now, blocked_until: null })),
       )
-      .onConflict((oc) => oc.column("key").doNothing())
-      .execute();
-    const rows = await trx
-      .selectFrom("rate_limits")
-      .selectAll()
-      .where(
-        "key",
-        "in",
-        sorted.map((k) => k.key),
-      )
-      .orderBy("key")
-      .forUpdate()
+      .onConflict((oc) => oc.column("key").doUpdateSet((eb) => ({ key: eb.ref("excluded.key") })))
+      .returningAll()
       .execute();
 
     const states = sorted.map(({ key, policy }) => {
