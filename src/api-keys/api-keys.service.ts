@@ -9,7 +9,7 @@ import { enqueueEmail } from "../mail/outbox.js";
 import { apiKeyCreatedNotice } from "../mail/templates.js";
 import { openOrganization } from "../organizations/organization-access.js";
 import { publishAuthChange } from "../sessions/auth-changes.js";
-import type { AuthState } from "../sessions/session-cache.js";
+import { type AuthState, authUserOf } from "../sessions/session-cache.js";
 import {
   DISPLAY_PREFIX_LENGTH,
   hashApiKey,
@@ -184,12 +184,10 @@ export async function validateApiKey(
   if (!isWellFormedApiKey(secret)) return undefined;
   const secretHash = hashApiKey(secret);
   const nowMs = now.getTime();
-  let state = deps.sessionCache.get(secretHash, nowMs);
-  if (!state) {
-    const epoch = deps.sessionCache.epoch();
+  let state = await deps.sessionCache.getOrLoad(secretHash, nowMs, async () => {
     const row = await findApiKeyWithUser(deps.db, secretHash);
     if (!row || row.revoked_at || row.disabled_at) return undefined;
-    state = {
+    return {
       apiKey: { id: row.id, organizationId: row.organization_id },
       session: {
         id: row.id,
@@ -200,17 +198,10 @@ export async function validateApiKey(
         expiresAt: row.expires_at,
         lastActiveAt: row.last_used_at ?? new Date(0),
       },
-      user: {
-        id: row.user_id,
-        email: row.email,
-        name: row.name,
-        emailVerifiedAt: row.email_verified_at,
-        createdAt: row.user_created_at,
-      },
+      user: authUserOf(row),
     };
-    deps.sessionCache.set(secretHash, state, epoch, nowMs);
-  }
-  if (state.session.expiresAt.getTime() <= nowMs) return undefined;
+  });
+  if (!state || state.session.expiresAt.getTime() <= nowMs) return undefined;
   if (nowMs - state.session.lastActiveAt.getTime() >= TOUCH_INTERVAL_MS) {
     await touchApiKey(deps.db, state.session.id, now);
     state = { ...state, session: { ...state.session, lastActiveAt: now } };

@@ -1,7 +1,7 @@
 import { findUserById } from "../accounts/accounts.queries.js";
 import { actorOf, recordAuditEvent } from "../audit/audit-events.js";
-import type { Role } from "../db/schema.js";
-import { transaction } from "../db/transaction.js";
+import type { MemberRow, Role } from "../db/schema.js";
+import { type Tx, transaction } from "../db/transaction.js";
 import type { Deps } from "../deps.js";
 import { fail } from "../lib/errors.js";
 import type { RequestMeta } from "../lib/request-meta.js";
@@ -43,6 +43,28 @@ export async function listOrganizationMembers(
 }
 
 /**
+ * Opens the organization for a change to one of its members: the organization row (and the
+ * caller's membership) locked, so membership changes in one organization run one at a time,
+ * and the target member found in it (404 otherwise).
+ */
+async function lockMemberChange(tx: Tx, ref: string, auth: AuthState, memberId: string) {
+  const scope = await openOrganization(tx.db, ref, auth, { lock: true });
+  const target = await findMember(tx.db, scope.organization.id, memberId);
+  if (!target) throw fail("not_found", "No such member.");
+  return { scope, target };
+}
+
+/**
+ * An organization always keeps at least one owner: taking the role from its only owner is
+ * refused. Called under the lock of lockMemberChange, so concurrent changes cannot both pass.
+ */
+async function keepAnOwner(tx: Tx, target: MemberRow): Promise<void> {
+  if (target.role === "owner" && (await countOwners(tx.db, target.organization_id)) <= 1) {
+    throw fail("last_owner", LAST_OWNER);
+  }
+}
+
+/**
  * Changes a member's role. The organization row is locked first, so two owners demoting each
  * other at the same moment run one after the other and the second finds the last owner.
  */
@@ -55,9 +77,7 @@ export async function changeMemberRole(
   meta: RequestMeta,
 ): Promise<Member> {
   return transaction(deps.db, async (tx) => {
-    const scope = await openOrganization(tx.db, ref, auth, { lock: true });
-    const target = await findMember(tx.db, scope.organization.id, memberId);
-    if (!target) throw fail("not_found", "No such member.");
+    const { scope, target } = await lockMemberChange(tx, ref, auth, memberId);
     authorize(
       deps,
       auth,
@@ -68,9 +88,7 @@ export async function changeMemberRole(
     const user = await findUserById(tx.db, target.user_id);
     if (!user) throw fail("not_found", "No such member.");
     if (target.role === role) return toMember({ ...target, email: user.email, name: user.name });
-    if (target.role === "owner" && (await countOwners(tx.db, scope.organization.id)) <= 1) {
-      throw fail("last_owner", LAST_OWNER);
-    }
+    await keepAnOwner(tx, target);
     const updated = await updateMemberRole(tx.db, scope.organization.id, target.id, role);
     if (!updated) throw fail("not_found", "No such member.");
     await recordAuditEvent(tx, meta, {
@@ -94,9 +112,7 @@ export async function removeMember(
   meta: RequestMeta,
 ): Promise<void> {
   await transaction(deps.db, async (tx) => {
-    const scope = await openOrganization(tx.db, ref, auth, { lock: true });
-    const target = await findMember(tx.db, scope.organization.id, memberId);
-    if (!target) throw fail("not_found", "No such member.");
+    const { scope, target } = await lockMemberChange(tx, ref, auth, memberId);
     authorize(
       deps,
       auth,
@@ -104,9 +120,7 @@ export async function removeMember(
       { type: "member:remove", target: { memberId: target.id, role: target.role } },
       meta.now,
     );
-    if (target.role === "owner" && (await countOwners(tx.db, scope.organization.id)) <= 1) {
-      throw fail("last_owner", LAST_OWNER);
-    }
+    await keepAnOwner(tx, target);
     await deleteMember(tx.db, scope.organization.id, target.id);
     const leaving = target.id === scope.member.id;
     await recordAuditEvent(tx, meta, {

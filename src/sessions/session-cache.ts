@@ -24,6 +24,23 @@ export interface AuthState {
   };
 }
 
+/** The account part of an AuthState, from a row that joined `users`. */
+export function authUserOf(row: {
+  user_id: string;
+  email: string;
+  name: string;
+  email_verified_at: Date | null;
+  user_created_at: Date;
+}): AuthState["user"] {
+  return {
+    id: row.user_id,
+    email: row.email,
+    name: row.name,
+    emailVerifiedAt: row.email_verified_at,
+    createdAt: row.user_created_at,
+  };
+}
+
 /** What changed: one session, or everything about one account (its sessions and its profile). */
 export type AuthChange = { sessionId: string } | { userId: string };
 
@@ -79,6 +96,23 @@ export class SessionCache {
       return undefined;
     }
     return entry.state;
+  }
+
+  /**
+   * The cached state, or the one `load` reads from the database — cached unless an eviction
+   * happened while it was being read.
+   */
+  async getOrLoad(
+    tokenHash: string,
+    nowMs: number,
+    load: () => Promise<AuthState | undefined>,
+  ): Promise<AuthState | undefined> {
+    const cached = this.get(tokenHash, nowMs);
+    if (cached) return cached;
+    const epoch = this.#epoch;
+    const loaded = await load();
+    if (loaded) this.set(tokenHash, loaded, epoch, nowMs);
+    return loaded;
   }
 
   /** Take before reading the database; pass to `set` so a read that raced an eviction is dropped. */

@@ -7,7 +7,7 @@ import type { RequestMeta } from "../lib/request-meta.js";
 import { hashToken, isWellFormedToken, newToken } from "../lib/tokens.js";
 import { sessionsCreated, sessionsRevoked } from "../metrics/metrics.js";
 import { publishAuthChange } from "./auth-changes.js";
-import type { AuthState } from "./session-cache.js";
+import { type AuthState, authUserOf } from "./session-cache.js";
 import {
   deleteSession,
   deleteUserSessions,
@@ -80,12 +80,10 @@ export async function validateSession(
   if (!isWellFormedToken(token)) return undefined;
   const tokenHash = hashToken(token);
   const nowMs = now.getTime();
-  let state = deps.sessionCache.get(tokenHash, nowMs);
-  if (!state) {
-    const epoch = deps.sessionCache.epoch();
+  let state = await deps.sessionCache.getOrLoad(tokenHash, nowMs, async () => {
     const row = await findSessionWithUser(deps.db, tokenHash);
     if (!row || row.disabled_at) return undefined;
-    state = {
+    return {
       apiKey: null,
       session: {
         id: row.id,
@@ -95,16 +93,10 @@ export async function validateSession(
         expiresAt: row.expires_at,
         lastActiveAt: row.last_active_at,
       },
-      user: {
-        id: row.user_id,
-        email: row.email,
-        name: row.name,
-        emailVerifiedAt: row.email_verified_at,
-        createdAt: row.user_created_at,
-      },
+      user: authUserOf(row),
     };
-    deps.sessionCache.set(tokenHash, state, epoch, nowMs);
-  }
+  });
+  if (!state) return undefined;
   const { session } = state;
   if (
     session.expiresAt.getTime() <= nowMs ||
