@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import {
   type Client,
   errorCode,
+  expectError,
   PUBLIC_URL,
   type Reply,
   STRONG_PASSWORD,
@@ -11,11 +12,6 @@ import {
 } from "../../test/support/test-app.js";
 
 const t = await startTestApp();
-
-/** Checks the status and the contract's error code together. */
-function expectError(reply: Reply, status: number, code: string) {
-  expect({ status: reply.status, code: errorCode(reply) }).toEqual({ status, code });
-}
 
 const NEW_PASSWORD = "amber-lantern-meadow-87";
 const OTHER_PASSWORD = "copper-window-thistle-31";

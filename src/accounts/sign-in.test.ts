@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import {
   type Client,
   errorCode,
+  expectError,
   PUBLIC_URL,
   type Reply,
   STRONG_PASSWORD,
@@ -11,11 +12,6 @@ import {
 } from "../../test/support/test-app.js";
 
 const t = await startTestApp();
-
-/** Checks the status and the contract's error code together. */
-function expectError(reply: Reply, status: number, code: string) {
-  expect({ status: reply.status, code: errorCode(reply) }).toEqual({ status, code });
-}
 
 const WRONG_PASSWORD = "not-the-right-password-9";
 /** The contract's ceiling: at most 20 failures per account within 15 minutes. */

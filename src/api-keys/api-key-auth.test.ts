@@ -7,7 +7,7 @@ import {
 } from "../../test/support/invitations.js";
 import {
   type Client,
-  errorCode,
+  expectError,
   type Reply,
   signUpUser,
   startTestApp,
@@ -15,11 +15,6 @@ import {
 import { newApiKeySecret } from "./api-key-secret.js";
 
 const t = await startTestApp();
-
-function expectError(reply: Reply, status: number, code: string, message?: string) {
-  expect(reply.status, message ?? JSON.stringify(reply.body)).toBe(status);
-  expect(errorCode(reply), message).toBe(code);
-}
 
 async function createKey(client: Client, body: Record<string, unknown> = { name: "script" }) {
   const reply = await client.post("/me/api-keys", body);

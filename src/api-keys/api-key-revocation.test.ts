@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type Client, errorCode, type Reply, signUpUser } from "../../test/support/test-app.js";
+import { type Client, expectError, type Reply, signUpUser } from "../../test/support/test-app.js";
 import { startTwoProcesses } from "../../test/support/two-processes.js";
 import { setAccountDisabled } from "../accounts/account-admin.js";
 import { KEY_PREFIX } from "./api-key-secret.js";
@@ -10,11 +10,6 @@ const { a, b, queries } = await startTwoProcesses();
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
-
-function expectError(reply: Reply, status: number, code: string, message?: string) {
-  expect(reply.status, message ?? JSON.stringify(reply.body)).toBe(status);
-  expect(errorCode(reply), message).toBe(code);
-}
 
 /** A script holding the key: `Authorization: Bearer`, no cookie, no Origin. */
 function withKey(secret: string) {

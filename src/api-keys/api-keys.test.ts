@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { ownerWithOrganization } from "../../test/support/invitations.js";
 import {
   type Client,
-  errorCode,
+  expectError,
   type Reply,
   signUpUser,
   startTestApp,
@@ -26,11 +26,6 @@ interface CreatedKey {
     expiresAt: string;
   };
   secret: string;
-}
-
-function expectError(reply: Reply, status: number, code: string, message?: string) {
-  expect(reply.status, message ?? JSON.stringify(reply.body)).toBe(status);
-  expect(errorCode(reply), message).toBe(code);
 }
 
 async function createKey(client: Client, body: Record<string, unknown> = { name: "CI deploy" }) {

@@ -8,7 +8,7 @@ import {
 } from "../../test/support/invitations.js";
 import {
   type Client,
-  errorCode,
+  expectError,
   type Reply,
   signUpUser,
   startTestApp,
@@ -21,11 +21,6 @@ const t = await startTestApp();
 
 type AuditEvent = { id: string; action: string; actor: { id: string | null }; createdAt: string };
 const EVENT_KEYS = "id action actor organizationId target ipAddress userAgent createdAt metadata";
-
-function expectError(reply: Reply, status: number, code: string, message?: string) {
-  expect(reply.status, message).toBe(status);
-  expect(errorCode(reply), message).toBe(code);
-}
 
 async function expectStatus(request: Promise<Reply>, status: number): Promise<Reply> {
   const reply = await request;

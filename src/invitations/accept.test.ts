@@ -7,17 +7,12 @@ import {
   ownerWithOrganization,
   verifiedUser,
 } from "../../test/support/invitations.js";
-import { errorCode, type Reply, signUpUser, startTestApp } from "../../test/support/test-app.js";
+import { expectError, signUpUser, startTestApp } from "../../test/support/test-app.js";
 import { newToken } from "../lib/tokens.js";
 
 const t = await startTestApp();
 
 const DAY = 24 * 60 * 60_000;
-
-function expectError(reply: Reply, status: number, code: string, message?: string) {
-  expect(reply.status, message ?? JSON.stringify(reply.body)).toBe(status);
-  expect(errorCode(reply), message).toBe(code);
-}
 
 function membershipRows(organizationId: string, userId: string) {
   return t.app.deps.db

@@ -8,23 +8,12 @@ import {
   ownerWithOrganization,
   tokenOf,
 } from "../../test/support/invitations.js";
-import {
-  errorCode,
-  PUBLIC_URL,
-  type Reply,
-  signUpUser,
-  startTestApp,
-} from "../../test/support/test-app.js";
+import { expectError, PUBLIC_URL, signUpUser, startTestApp } from "../../test/support/test-app.js";
 import { hashToken } from "../lib/tokens.js";
 
 const t = await startTestApp();
 
 const DAY = 24 * 60 * 60_000;
-
-function expectError(reply: Reply, status: number, code: string) {
-  expect(reply.status, JSON.stringify(reply.body)).toBe(status);
-  expect(errorCode(reply)).toBe(code);
-}
 
 describe("POST /organizations/{org}/invitations", () => {
   it("emails one link per address through the outbox and returns no url", async () => {

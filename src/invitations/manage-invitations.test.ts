@@ -10,17 +10,12 @@ import {
   tokenOf,
   verifiedUser,
 } from "../../test/support/invitations.js";
-import { errorCode, PUBLIC_URL, type Reply, startTestApp } from "../../test/support/test-app.js";
+import { expectError, PUBLIC_URL, startTestApp } from "../../test/support/test-app.js";
 
 const t = await startTestApp();
 
 const HOUR = 60 * 60_000;
 const DAY = 24 * HOUR;
-
-function expectError(reply: Reply, status: number, code: string) {
-  expect(reply.status, JSON.stringify(reply.body)).toBe(status);
-  expect(errorCode(reply)).toBe(code);
-}
 
 describe("GET /organizations/{org}/invitations", () => {
   it("lists the pending invitations with who sent them, and nothing answered or expired", async () => {

@@ -9,16 +9,11 @@ import {
   verifiedUser,
   verifyEmail,
 } from "../../test/support/invitations.js";
-import { errorCode, type Reply, signUpUser, startTestApp } from "../../test/support/test-app.js";
+import { expectError, signUpUser, startTestApp } from "../../test/support/test-app.js";
 
 const t = await startTestApp();
 
 const DAY = 24 * 60 * 60_000;
-
-function expectError(reply: Reply, status: number, code: string) {
-  expect(reply.status, JSON.stringify(reply.body)).toBe(status);
-  expect(errorCode(reply)).toBe(code);
-}
 
 function membershipRows(organizationId: string, userId: string) {
   return t.app.deps.db

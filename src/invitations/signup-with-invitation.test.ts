@@ -9,7 +9,7 @@ import {
   tokenOf,
 } from "../../test/support/invitations.js";
 import {
-  errorCode,
+  expectError,
   type Reply,
   STRONG_PASSWORD,
   startTestApp,
@@ -22,11 +22,6 @@ const t = await startTestApp();
 const inviteOnly = await startTestApp({ env: { ATRIUM_SIGNUP: "invite-only" } });
 
 const DAY = 24 * 60 * 60_000;
-
-function expectError(reply: Reply, status: number, code: string, message?: string) {
-  expect(reply.status, message ?? JSON.stringify(reply.body)).toBe(status);
-  expect(errorCode(reply), message).toBe(code);
-}
 
 function signUp(app: TestApp, email: string, invitationToken?: string) {
   return app.client().post("/auth/sign-up", {

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   type Client,
   errorCode,
-  type Reply,
+  expectError,
   STRONG_PASSWORD,
   signUpUser,
   startTestApp,
@@ -12,11 +12,6 @@ const t = await startTestApp();
 
 type Role = "owner" | "admin" | "member";
 let counter = 0;
-
-function expectError(reply: Reply, status: number, code: string, message?: string) {
-  expect(reply.status, message).toBe(status);
-  expect(errorCode(reply), message).toBe(code);
-}
 
 async function createOrganization(client: Client): Promise<string> {
   const reply = await client.post("/organizations", { name: `Shared ${++counter}` });

@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   type Client,
-  errorCode,
-  type Reply,
+  expectError,
   STRONG_PASSWORD,
   signUpUser,
   startTestApp,
@@ -19,11 +18,6 @@ interface MemberItem {
 }
 
 let counter = 0;
-
-function expectError(reply: Reply, status: number, code: string, message?: string) {
-  expect(reply.status, message).toBe(status);
-  expect(errorCode(reply), message).toBe(code);
-}
 
 /** A new account owning a new organization (besides its personal one). */
 async function newOrganization() {

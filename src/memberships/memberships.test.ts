@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   type Client,
   errorCode,
-  type Reply,
+  expectError,
   STRONG_PASSWORD,
   signUpUser,
   startTestApp,
@@ -20,11 +20,6 @@ interface Person {
 }
 
 let counter = 0;
-
-function expectError(reply: Reply, status: number, code: string, message?: string) {
-  expect(reply.status, message).toBe(status);
-  expect(errorCode(reply), message).toBe(code);
-}
 
 /**
  * An organization with a (fresh) owner and one new account per role given, each joined

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   type Client,
-  errorCode,
+  expectError,
   type Reply,
   STRONG_PASSWORD,
   signUpUser,
@@ -13,11 +13,6 @@ const closed = await startTestApp({ env: { ATRIUM_PERSONAL_ORGS: "false" } });
 
 const MINUTE = 60_000;
 let counter = 0;
-
-function expectError(reply: Reply, status: number, code: string, message?: string) {
-  expect(reply.status, message).toBe(status);
-  expect(errorCode(reply), message).toBe(code);
-}
 
 function auditEvents(organizationId: string, action?: string) {
   let query = t.app.deps.db

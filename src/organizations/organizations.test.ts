@@ -1,13 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { errorCode, type Reply, signUpUser, startTestApp } from "../../test/support/test-app.js";
+import { expectError, signUpUser, startTestApp } from "../../test/support/test-app.js";
 
 const t = await startTestApp();
 let counter = 0;
-
-function expectError(reply: Reply, status: number, code: string, message?: string) {
-  expect(reply.status, message).toBe(status);
-  expect(errorCode(reply), message).toBe(code);
-}
 
 function auditEvents(organizationId: string, action?: string) {
   let query = t.app.deps.db

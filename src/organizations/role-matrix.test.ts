@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   type Client,
-  errorCode,
-  type Reply,
+  expectError,
   STRONG_PASSWORD,
   signUpUser,
   startTestApp,
@@ -40,11 +39,6 @@ interface Actor {
   client: Client;
   userId: string;
   memberId: string;
-}
-
-function expectError(reply: Reply, status: number, code: string, message?: string) {
-  expect(reply.status, message).toBe(status);
-  expect(errorCode(reply), message).toBe(code);
 }
 
 function memberRow(memberId: string) {

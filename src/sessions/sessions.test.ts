@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   type Client,
   errorCode,
+  expectError,
   type Reply,
   signUpUser,
   startTestApp,
@@ -16,11 +17,6 @@ const DAY = 24 * HOUR;
 
 function sessionCookie(reply: Reply) {
   return reply.raw.cookies.find((c) => c.name === "atrium_session");
-}
-
-function expectError(reply: Reply, status: number, code: string, message?: string) {
-  expect(reply.status, message).toBe(status);
-  expect(errorCode(reply), message).toBe(code);
 }
 
 function expectCleared(reply: Reply) {

@@ -1,5 +1,5 @@
 import type { LightMyRequestResponse } from "fastify";
-import { afterAll } from "vitest";
+import { afterAll, expect } from "vitest";
 import { type AtriumApp, buildApp } from "../../src/app.js";
 import { loadConfig } from "../../src/config.js";
 import type { Clock } from "../../src/lib/request-meta.js";
@@ -211,6 +211,12 @@ export async function signUpUser(
     password,
     user: reply.body.user as { id: string; email: string; name: string },
   };
+}
+
+/** Asserts a refusal: its status and the contract's error code (the body explains a mismatch). */
+export function expectError(reply: Reply, status: number, code: string, message?: string): void {
+  expect(reply.status, message ?? JSON.stringify(reply.body)).toBe(status);
+  expect(errorCode(reply), message).toBe(code);
 }
 
 /** Asserts the contract's error shape and code. */
