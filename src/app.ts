@@ -50,6 +50,14 @@ export interface AtriumApp extends FastifyInstance {
 /** Request bodies over this are refused with 413 before parsing (SECURITY.md INP-01). */
 const BODY_LIMIT = 64 * 1024;
 
+/**
+ * Fastify 5 trusts nobody when given a bare hop count, so ATRIUM_TRUST_PROXY=N becomes a function
+ * that believes the addresses the nearest N proxies appended, and none a client wrote before them.
+ */
+function trustProxyOption(trust: Config["trustProxy"]) {
+  return typeof trust === "number" ? (_address: string, hop: number) => hop < trust : trust;
+}
+
 /** The services' dependencies on an open database (also what operator commands run on). */
 export function createDeps(
   config: Config,
@@ -85,7 +93,7 @@ export async function buildApp(options: BuildAppOptions): Promise<AtriumApp> {
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT,
-    trustProxy: config.trustProxy,
+    trustProxy: trustProxyOption(config.trustProxy),
     genReqId: () => randomUUID(),
     ajv: {
       // Exact types (no coercion), unknown fields refused rather than dropped (SECURITY.md INP-02).

@@ -104,9 +104,11 @@ describe("loadConfig values", () => {
     expect(loadConfig({ ATRIUM_PERSONAL_ORGS: "false" }).personalOrgs).toBe(false);
   });
 
-  it("reads ATRIUM_TRUST_PROXY as true, false or a list of addresses", () => {
-    expect(loadConfig({ ATRIUM_TRUST_PROXY: "true" }).trustProxy).toBe(true);
+  it("reads ATRIUM_TRUST_PROXY as false, a proxy count or a list of addresses", () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
     expect(loadConfig({ ATRIUM_TRUST_PROXY: "false" }).trustProxy).toBe(false);
+    expect(loadConfig({ ATRIUM_TRUST_PROXY: "1" }).trustProxy).toBe(1);
+    expect(loadConfig({ ATRIUM_TRUST_PROXY: "2" }).trustProxy).toBe(2);
     expect(
       loadConfig({ ATRIUM_TRUST_PROXY: "10.0.0.1, 192.168.0.0/16,::1,fd00::/8" }).trustProxy,
     ).toEqual(["10.0.0.1", "192.168.0.0/16", "::1", "fd00::/8"]);
@@ -165,6 +167,9 @@ describe("loadConfig refusals", () => {
     ["ATRIUM_PASSWORD_MIN_LENGTH", { ATRIUM_PASSWORD_MIN_LENGTH: "0" }],
     ["ATRIUM_PASSWORD_MIN_LENGTH", { ATRIUM_PASSWORD_MIN_LENGTH: "eight" }],
     ["ATRIUM_TRUST_PROXY", { ATRIUM_TRUST_PROXY: "yes" }],
+    ["ATRIUM_TRUST_PROXY", { ATRIUM_TRUST_PROXY: "true" }],
+    ["ATRIUM_TRUST_PROXY", { ATRIUM_TRUST_PROXY: "0" }],
+    ["ATRIUM_TRUST_PROXY", { ATRIUM_TRUST_PROXY: "11" }],
     ["ATRIUM_TRUST_PROXY", { ATRIUM_TRUST_PROXY: "proxy.internal" }],
     ["ATRIUM_TRUST_PROXY", { ATRIUM_TRUST_PROXY: "10.0.0.1,*" }],
     ["ATRIUM_TRUST_PROXY", { ATRIUM_TRUST_PROXY: "cafe" }],
@@ -185,6 +190,12 @@ describe("loadConfig refusals", () => {
   it("refuses a duration too long to be added to a date, at start rather than at use", () => {
     expect(loadConfig({ ATRIUM_INVITATION_TTL: "36500d" }).invitationTtlMs).toBe(36_500 * DAY);
     expect(refusal({ ATRIUM_INVITATION_TTL: "36501d" }).message).toMatch(/^ATRIUM_INVITATION_TTL /);
+  });
+
+  it("refuses ATRIUM_TRUST_PROXY=true, which would believe a client-written address, saying what to write", () => {
+    const message = refusal({ ATRIUM_TRUST_PROXY: "true" }).message;
+    expect(message).toMatch(/^ATRIUM_TRUST_PROXY cannot be true /);
+    expect(message).toContain("number of proxies in front of Atrium (1 for one reverse proxy)");
   });
 
   it("refuses a trusted proxy list that Fastify could not use", () => {

@@ -255,13 +255,13 @@ describe("over https", async () => {
 });
 
 describe("ATRIUM_TRUST_PROXY", async () => {
-  const proxied = await startTestApp({ env: { ATRIUM_TRUST_PROXY: "true" } });
+  const proxied = await startTestApp({ env: { ATRIUM_TRUST_PROXY: "1" } });
   const listed = await startTestApp({ env: { ATRIUM_TRUST_PROXY: "10.250.0.1" } });
 
   /** The address recorded for a sign-up's session and its audit event. */
   async function recordedAddress(app: typeof t, ip: string, forwardedFor: string) {
     const client = app.client({ ip });
-    const body = signUpBody(`xff-${forwardedFor}@example.com`);
+    const body = signUpBody(`xff-${forwardedFor.replace(/[^0-9a-f.]/g, "-")}@example.com`);
     const reply = await client.post("/auth/sign-up", body, { "x-forwarded-for": forwardedFor });
     expect(reply.status).toBe(201);
     const session = (await client.get("/me/sessions")).body.items[0].ipAddress;
@@ -278,8 +278,14 @@ describe("ATRIUM_TRUST_PROXY", async () => {
     expect(await recordedAddress(t, "10.9.0.1", "203.0.113.7")).toBe("10.9.0.1");
   });
 
-  it("uses X-Forwarded-For when set to true", async () => {
+  it("with a hop count of 1, uses the address the proxy appended to X-Forwarded-For", async () => {
     expect(await recordedAddress(proxied, "10.9.0.2", "203.0.113.8")).toBe("203.0.113.8");
+  });
+
+  it("with a hop count of 1, ignores a leftmost X-Forwarded-For entry the client wrote", async () => {
+    // The client sent "X-Forwarded-For: 198.51.100.66"; its proxy appended the real peer.
+    const spoofed = "198.51.100.66, 203.0.113.11";
+    expect(await recordedAddress(proxied, "10.9.0.3", spoofed)).toBe("203.0.113.11");
   });
 
   it("believes X-Forwarded-For only from a listed proxy", async () => {
