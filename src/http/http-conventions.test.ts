@@ -288,6 +288,14 @@ describe("ATRIUM_TRUST_PROXY", async () => {
     expect(await recordedAddress(proxied, "10.9.0.3", spoofed)).toBe("203.0.113.11");
   });
 
+  it("stores a forwarded address with its control characters written out", async () => {
+    // A trusted proxy passes on whatever the client wrote, and Fastify does not check it.
+    const forwarded = "203.0.113.12\u0085\u001b[2J";
+    expect(await recordedAddress(listed, "10.250.0.1", forwarded)).toBe(
+      "203.0.113.12\\x85\\x1b[2J",
+    );
+  });
+
   it("believes X-Forwarded-For only from a listed proxy", async () => {
     expect(await recordedAddress(listed, "10.250.0.1", "203.0.113.9")).toBe("203.0.113.9");
     expect(await recordedAddress(listed, "10.250.0.2", "203.0.113.10")).toBe("10.250.0.2");
