@@ -13,7 +13,11 @@ import { type Database, openDatabase } from "./db/database.js";
 import { migrate } from "./db/migrations.js";
 import type { Deps } from "./deps.js";
 import { registerAuthentication } from "./http/authenticate.js";
-import { registerErrorHandling } from "./http/error-handler.js";
+import {
+  clientErrorHandler,
+  frameworkErrorHandler,
+  registerErrorHandling,
+} from "./http/error-handler.js";
 import { createLogger } from "./http/logging.js";
 import { registerOpenApi, registerOpenApiRoutes } from "./http/openapi.js";
 import { registerSecurityHeaders } from "./http/security-headers.js";
@@ -95,6 +99,9 @@ export async function buildApp(options: BuildAppOptions): Promise<AtriumApp> {
     bodyLimit: BODY_LIMIT,
     trustProxy: trustProxyOption(config.trustProxy),
     genReqId: () => randomUUID(),
+    // Answers given before any hook runs, in the contract's shape with the security headers.
+    frameworkErrors: frameworkErrorHandler(config),
+    clientErrorHandler: clientErrorHandler(config),
     ajv: {
       // Exact types (no coercion), unknown fields refused rather than dropped (SECURITY.md INP-02).
       customOptions: {

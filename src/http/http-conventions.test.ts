@@ -123,6 +123,73 @@ describe("errors and bodies", () => {
   });
 });
 
+describe("refusals made by the framework itself", () => {
+  /** A raw request, so that the URL reaches the router exactly as written. */
+  async function raw(method: "GET" | "POST" | "PUT" | "DELETE" | "OPTIONS", url: string) {
+    const response = await t.app.inject({ method, url, remoteAddress: "10.77.0.1" });
+    const reply = {
+      status: response.statusCode,
+      headers: response.headers,
+      body: JSON.parse(response.body),
+      raw: response,
+    };
+    expectSecurityHeaders(reply.headers);
+    expect(reply.headers["content-type"]).toBe("application/json; charset=utf-8");
+    return reply;
+  }
+
+  it("answers malformed percent-encoding with 400 invalid_request, the headers and no echo", async () => {
+    for (const url of ["/api/v1/invitations/%E0%A4%A", "/api/v1/invitations/%zz-echo-me"]) {
+      const reply = await raw("GET", url);
+      expectError(reply, 400, "invalid_request");
+      expect(reply.raw.body).not.toContain("echo-me");
+      expect(Object.keys(reply.body)).toEqual(["error"]);
+    }
+  });
+
+  it("answers an over-long path parameter with 414 uri_too_long, the headers and no echo", async () => {
+    const reply = await raw("GET", `/api/v1/invitations/${"a".repeat(5000)}`);
+    expectError(reply, 414, "uri_too_long");
+    expect(reply.raw.body.length).toBeLessThan(200);
+  });
+
+  it("answers a known path with the wrong method with 405 method_not_allowed and Allow", async () => {
+    const put = await raw("PUT", "/api/v1/auth/sign-in");
+    expectError(put, 405, "method_not_allowed");
+    expect(put.headers.allow).toBe("POST");
+    const options = await raw("OPTIONS", "/api/v1/invitations/some-token");
+    expectError(options, 405, "method_not_allowed");
+    expect(options.headers.allow).toBe("GET, HEAD");
+    expectError(await raw("DELETE", "/healthz"), 405, "method_not_allowed");
+  });
+
+  it("answers an unknown route with 404 quoting only the start of a long path", async () => {
+    const reply = await raw("GET", `/api/v1/${"x".repeat(3000)}`);
+    expectError(reply, 404, "not_found");
+    expect(reply.body.error.message).toBe(`No route GET /api/v1/${"x".repeat(56)}….`);
+  });
+
+  it("answers malformed JSON with 400 invalid_request and the headers", async () => {
+    const reply = await t.client().post("/auth/sign-in", '{"email": "a@b.c",');
+    expectError(reply, 400, "invalid_request");
+    expectSecurityHeaders(reply.headers);
+  });
+
+  it("names a huge unknown field by a short excerpt, and lists at most 20 problems", async () => {
+    const name = "k".repeat(60_000);
+    const reply = await signUp({ ...signUpBody("huge@example.com"), [name]: 1 });
+    expectError(reply, 400, "invalid_request");
+    expect(reply.raw.body.length).toBeLessThan(500);
+    expect(reply.body.error.details).toEqual([
+      { field: `${"k".repeat(64)}…`, problem: "is not a known field" },
+    ]);
+    const many = Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`extra${i}`, i]));
+    const manyReply = await signUp({ ...signUpBody("many@example.com"), ...many });
+    expectError(manyReply, 400, "invalid_request");
+    expect(manyReply.body.error.details).toHaveLength(20);
+  });
+});
+
 describe("text the database cannot store", () => {
   it("answers a NUL byte in a path, a query or a body with 400, not a server fault", async () => {
     const { client } = await signUpUser(t);
@@ -190,7 +257,7 @@ describe("cross-site request forgery", () => {
     }
     expect((await counts()).map((rows) => rows.length)).toEqual(before);
     expect((await client.get("/me")).status).toBe(200);
-    expectError(await client.get("/auth/sign-out"), 404, "not_found");
+    expectError(await client.get("/auth/sign-out"), 405, "method_not_allowed");
   });
 });
 
