@@ -62,6 +62,27 @@ function trustProxyOption(trust: Config["trustProxy"]) {
   return typeof trust === "number" ? (_address: string, hop: number) => hop < trust : trust;
 }
 
+/** Headers take milliseconds to send; a client taking longer is holding a connection, not slow. */
+const HEADERS_TIMEOUT_MS = 10_000;
+
+/**
+ * Slow-drip clients (a body byte every few seconds) would otherwise hold a connection for ever:
+ * the whole request must arrive within ATRIUM_REQUEST_TIMEOUT (408 otherwise), its headers within
+ * 10 s, and a connection idle that long is closed. Node checks the deadlines once a second.
+ */
+function serverTimeouts(requestTimeoutMs: number) {
+  const headersTimeout = Math.min(HEADERS_TIMEOUT_MS, requestTimeoutMs);
+  return {
+    requestTimeout: requestTimeoutMs,
+    connectionTimeout: requestTimeoutMs,
+    http: {
+      requestTimeout: requestTimeoutMs,
+      headersTimeout,
+      connectionsCheckingInterval: Math.min(1000, headersTimeout),
+    },
+  };
+}
+
 /** The services' dependencies on an open database (also what operator commands run on). */
 export function createDeps(
   config: Config,
@@ -97,6 +118,7 @@ export async function buildApp(options: BuildAppOptions): Promise<AtriumApp> {
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT,
+    ...serverTimeouts(config.requestTimeoutMs),
     trustProxy: trustProxyOption(config.trustProxy),
     genReqId: () => randomUUID(),
     // Answers given before any hook runs, in the contract's shape with the security headers.

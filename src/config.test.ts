@@ -38,7 +38,13 @@ describe("loadConfig defaults", () => {
       trustProxy: false,
       invitationTtlMs: 7 * DAY,
       logLevel: "info",
+      requestTimeoutMs: 30_000,
     });
+  });
+
+  it("reads ATRIUM_REQUEST_TIMEOUT as a duration from 1s to 1h", () => {
+    expect(loadConfig({ ATRIUM_REQUEST_TIMEOUT: "2s" }).requestTimeoutMs).toBe(2000);
+    expect(loadConfig({ ATRIUM_REQUEST_TIMEOUT: "1h" }).requestTimeoutMs).toBe(HOUR);
   });
 
   it("treats empty variables as unset", () => {
@@ -176,6 +182,9 @@ describe("loadConfig refusals", () => {
     ["ATRIUM_TRUST_PROXY", { ATRIUM_TRUST_PROXY: "10.0.0.1/99" }],
     ["ATRIUM_TRUST_PROXY", { ATRIUM_TRUST_PROXY: "fd00::/129" }],
     ["ATRIUM_TRUST_PROXY", { ATRIUM_TRUST_PROXY: "10.0.0.1/8/8" }],
+    ["ATRIUM_REQUEST_TIMEOUT", { ATRIUM_REQUEST_TIMEOUT: "30" }],
+    ["ATRIUM_REQUEST_TIMEOUT", { ATRIUM_REQUEST_TIMEOUT: "2h" }],
+    ["ATRIUM_REQUEST_TIMEOUT", { ATRIUM_REQUEST_TIMEOUT: "0s" }],
     ["LOG_LEVEL", { LOG_LEVEL: "verbose" }],
     ["LOG_LEVEL", { LOG_LEVEL: "INFO" }],
     ["MAIL_FROM", { MAIL_FROM: "Atrium <a@example.com>\r\nBcc: eve@example.net" }],

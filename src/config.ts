@@ -30,6 +30,8 @@ export interface Config {
   readonly logLevel: string;
   /** Audit events older than this are dropped (undefined: kept for ever). */
   readonly auditRetentionMs: number | undefined;
+  /** A request, headers and body, must arrive within this; idle connections close after it. */
+  readonly requestTimeoutMs: number;
   /** Bearer token for GET /metrics; without it, only loopback clients may scrape. */
   readonly metricsToken: string | undefined;
 }
@@ -51,6 +53,19 @@ function isProxyAddress(part: string): boolean {
   if (version === 0 || rest.length > 0) return false;
   if (prefix === undefined) return true;
   return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128);
+}
+
+/** Longer request timeouts only help a slow-drip client hold connections open. */
+const MAX_REQUEST_TIMEOUT_MS = 3_600_000;
+
+function requestTimeout(env: Env): number {
+  const value = duration(env, "ATRIUM_REQUEST_TIMEOUT", "30s");
+  if (value < 1000 || value > MAX_REQUEST_TIMEOUT_MS) {
+    throw new ConfigError(
+      `ATRIUM_REQUEST_TIMEOUT must be from 1s to 1h (got "${env.ATRIUM_REQUEST_TIMEOUT}")`,
+    );
+  }
+  return value;
 }
 
 /** Proxy hops in front of Atrium; more than this is a mistake, not a deployment. */
@@ -200,5 +215,6 @@ export function loadConfig(env: Env = process.env): Config {
         ? duration(env, "ATRIUM_AUDIT_RETENTION", "")
         : undefined,
     metricsToken: metricsToken(env),
+    requestTimeoutMs: requestTimeout(env),
   });
 }

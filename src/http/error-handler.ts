@@ -182,7 +182,9 @@ export function clientErrorHandler(config: Config) {
       "content-length": String(Buffer.byteLength(body)),
       connection: "close",
     }).map(([name, value]) => `${name}: ${value}`);
-    if (socket.writable) {
+    // Only when no answer to this connection's current request has begun (as Node does).
+    const inFlight = (socket as Socket & { _httpMessage?: { headersSent: boolean } })._httpMessage;
+    if (socket.writable && !inFlight?.headersSent) {
       socket.write(
         [`HTTP/1.1 ${appError.status} ${STATUS_CODES[appError.status]}`, ...head, "", body].join(
           "\r\n",
