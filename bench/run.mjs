@@ -33,7 +33,7 @@ function startServer(env) {
         // The origin the benchmark's requests come from (state-changing requests are checked).
         PUBLIC_URL: `http://127.0.0.1:${port}`,
         LOG_LEVEL: "warn",
-        ATRIUM_TRUST_PROXY: "true",
+        ATRIUM_TRUST_PROXY: "1",
         ...env,
       },
       stdio: ["ignore", "pipe", "pipe"],

@@ -13,7 +13,11 @@ import { type Database, openDatabase } from "./db/database.js";
 import { migrate } from "./db/migrations.js";
 import type { Deps } from "./deps.js";
 import { registerAuthentication } from "./http/authenticate.js";
-import { registerErrorHandling } from "./http/error-handler.js";
+import {
+  clientErrorHandler,
+  frameworkErrorHandler,
+  registerErrorHandling,
+} from "./http/error-handler.js";
 import { createLogger } from "./http/logging.js";
 import { registerOpenApi, registerOpenApiRoutes } from "./http/openapi.js";
 import { registerSecurityHeaders } from "./http/security-headers.js";
@@ -50,6 +54,35 @@ export interface AtriumApp extends FastifyInstance {
 /** Request bodies over this are refused with 413 before parsing (SECURITY.md INP-01). */
 const BODY_LIMIT = 64 * 1024;
 
+/**
+ * Fastify 5 trusts nobody when given a bare hop count, so ATRIUM_TRUST_PROXY=N becomes a function
+ * that believes the addresses the nearest N proxies appended, and none a client wrote before them.
+ */
+function trustProxyOption(trust: Config["trustProxy"]) {
+  return typeof trust === "number" ? (_address: string, hop: number) => hop < trust : trust;
+}
+
+/** Headers take milliseconds to send; a client taking longer is holding a connection, not slow. */
+const HEADERS_TIMEOUT_MS = 10_000;
+
+/**
+ * Slow-drip clients (a body byte every few seconds) would otherwise hold a connection for ever:
+ * the whole request must arrive within ATRIUM_REQUEST_TIMEOUT (408 otherwise), its headers within
+ * 10 s, and a connection idle that long is closed. Node checks the deadlines once a second.
+ */
+function serverTimeouts(requestTimeoutMs: number) {
+  const headersTimeout = Math.min(HEADERS_TIMEOUT_MS, requestTimeoutMs);
+  return {
+    requestTimeout: requestTimeoutMs,
+    connectionTimeout: requestTimeoutMs,
+    http: {
+      requestTimeout: requestTimeoutMs,
+      headersTimeout,
+      connectionsCheckingInterval: Math.min(1000, headersTimeout),
+    },
+  };
+}
+
 /** The services' dependencies on an open database (also what operator commands run on). */
 export function createDeps(
   config: Config,
@@ -85,8 +118,12 @@ export async function buildApp(options: BuildAppOptions): Promise<AtriumApp> {
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT,
-    trustProxy: config.trustProxy,
+    ...serverTimeouts(config.requestTimeoutMs),
+    trustProxy: trustProxyOption(config.trustProxy),
     genReqId: () => randomUUID(),
+    // Answers given before any hook runs, in the contract's shape with the security headers.
+    frameworkErrors: frameworkErrorHandler(config),
+    clientErrorHandler: clientErrorHandler(config),
     ajv: {
       // Exact types (no coercion), unknown fields refused rather than dropped (SECURITY.md INP-02).
       customOptions: {

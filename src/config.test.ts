@@ -38,7 +38,13 @@ describe("loadConfig defaults", () => {
       trustProxy: false,
       invitationTtlMs: 7 * DAY,
       logLevel: "info",
+      requestTimeoutMs: 30_000,
     });
+  });
+
+  it("reads ATRIUM_REQUEST_TIMEOUT as a duration from 1s to 1h", () => {
+    expect(loadConfig({ ATRIUM_REQUEST_TIMEOUT: "2s" }).requestTimeoutMs).toBe(2000);
+    expect(loadConfig({ ATRIUM_REQUEST_TIMEOUT: "1h" }).requestTimeoutMs).toBe(HOUR);
   });
 
   it("treats empty variables as unset", () => {
@@ -104,9 +110,11 @@ describe("loadConfig values", () => {
     expect(loadConfig({ ATRIUM_PERSONAL_ORGS: "false" }).personalOrgs).toBe(false);
   });
 
-  it("reads ATRIUM_TRUST_PROXY as true, false or a list of addresses", () => {
-    expect(loadConfig({ ATRIUM_TRUST_PROXY: "true" }).trustProxy).toBe(true);
+  it("reads ATRIUM_TRUST_PROXY as false, a proxy count or a list of addresses", () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
     expect(loadConfig({ ATRIUM_TRUST_PROXY: "false" }).trustProxy).toBe(false);
+    expect(loadConfig({ ATRIUM_TRUST_PROXY: "1" }).trustProxy).toBe(1);
+    expect(loadConfig({ ATRIUM_TRUST_PROXY: "2" }).trustProxy).toBe(2);
     expect(
       loadConfig({ ATRIUM_TRUST_PROXY: "10.0.0.1, 192.168.0.0/16,::1,fd00::/8" }).trustProxy,
     ).toEqual(["10.0.0.1", "192.168.0.0/16", "::1", "fd00::/8"]);
@@ -165,12 +173,18 @@ describe("loadConfig refusals", () => {
     ["ATRIUM_PASSWORD_MIN_LENGTH", { ATRIUM_PASSWORD_MIN_LENGTH: "0" }],
     ["ATRIUM_PASSWORD_MIN_LENGTH", { ATRIUM_PASSWORD_MIN_LENGTH: "eight" }],
     ["ATRIUM_TRUST_PROXY", { ATRIUM_TRUST_PROXY: "yes" }],
+    ["ATRIUM_TRUST_PROXY", { ATRIUM_TRUST_PROXY: "true" }],
+    ["ATRIUM_TRUST_PROXY", { ATRIUM_TRUST_PROXY: "0" }],
+    ["ATRIUM_TRUST_PROXY", { ATRIUM_TRUST_PROXY: "11" }],
     ["ATRIUM_TRUST_PROXY", { ATRIUM_TRUST_PROXY: "proxy.internal" }],
     ["ATRIUM_TRUST_PROXY", { ATRIUM_TRUST_PROXY: "10.0.0.1,*" }],
     ["ATRIUM_TRUST_PROXY", { ATRIUM_TRUST_PROXY: "cafe" }],
     ["ATRIUM_TRUST_PROXY", { ATRIUM_TRUST_PROXY: "10.0.0.1/99" }],
     ["ATRIUM_TRUST_PROXY", { ATRIUM_TRUST_PROXY: "fd00::/129" }],
     ["ATRIUM_TRUST_PROXY", { ATRIUM_TRUST_PROXY: "10.0.0.1/8/8" }],
+    ["ATRIUM_REQUEST_TIMEOUT", { ATRIUM_REQUEST_TIMEOUT: "30" }],
+    ["ATRIUM_REQUEST_TIMEOUT", { ATRIUM_REQUEST_TIMEOUT: "2h" }],
+    ["ATRIUM_REQUEST_TIMEOUT", { ATRIUM_REQUEST_TIMEOUT: "0s" }],
     ["LOG_LEVEL", { LOG_LEVEL: "verbose" }],
     ["LOG_LEVEL", { LOG_LEVEL: "INFO" }],
     ["MAIL_FROM", { MAIL_FROM: "Atrium <a@example.com>\r\nBcc: eve@example.net" }],
@@ -185,6 +199,12 @@ describe("loadConfig refusals", () => {
   it("refuses a duration too long to be added to a date, at start rather than at use", () => {
     expect(loadConfig({ ATRIUM_INVITATION_TTL: "36500d" }).invitationTtlMs).toBe(36_500 * DAY);
     expect(refusal({ ATRIUM_INVITATION_TTL: "36501d" }).message).toMatch(/^ATRIUM_INVITATION_TTL /);
+  });
+
+  it("refuses ATRIUM_TRUST_PROXY=true, which would believe a client-written address, saying what to write", () => {
+    const message = refusal({ ATRIUM_TRUST_PROXY: "true" }).message;
+    expect(message).toMatch(/^ATRIUM_TRUST_PROXY cannot be true /);
+    expect(message).toContain("number of proxies in front of Atrium (1 for one reverse proxy)");
   });
 
   it("refuses a trusted proxy list that Fastify could not use", () => {

@@ -21,11 +21,17 @@ export interface Config {
   readonly sessionFreshMs: number;
   readonly sessionMaxAgeMs: number;
   readonly passwordMinLength: number;
-  readonly trustProxy: boolean | string[];
+  /**
+   * Whom to believe about the client's address in X-Forwarded-For: nobody (false), the address
+   * appended by the nearest N proxies (a hop count), or the proxies at these addresses.
+   */
+  readonly trustProxy: false | number | string[];
   readonly invitationTtlMs: number;
   readonly logLevel: string;
   /** Audit events older than this are dropped (undefined: kept for ever). */
   readonly auditRetentionMs: number | undefined;
+  /** A request, headers and body, must arrive within this; idle connections close after it. */
+  readonly requestTimeoutMs: number;
   /** Bearer token for GET /metrics; without it, only loopback clients may scrape. */
   readonly metricsToken: string | undefined;
 }
@@ -47,6 +53,49 @@ function isProxyAddress(part: string): boolean {
   if (version === 0 || rest.length > 0) return false;
   if (prefix === undefined) return true;
   return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128);
+}
+
+/** Longer request timeouts only help a slow-drip client hold connections open. */
+const MAX_REQUEST_TIMEOUT_MS = 3_600_000;
+
+function requestTimeout(env: Env): number {
+  const value = duration(env, "ATRIUM_REQUEST_TIMEOUT", "30s");
+  if (value < 1000 || value > MAX_REQUEST_TIMEOUT_MS) {
+    throw new ConfigError(
+      `ATRIUM_REQUEST_TIMEOUT must be from 1s to 1h (got "${env.ATRIUM_REQUEST_TIMEOUT}")`,
+    );
+  }
+  return value;
+}
+
+/** Proxy hops in front of Atrium; more than this is a mistake, not a deployment. */
+const MAX_PROXY_HOPS = 10;
+
+function trustedProxies(raw: string | undefined): false | number | string[] {
+  if (raw === undefined || raw === "" || raw === "false") return false;
+  // `true` would believe the leftmost X-Forwarded-For entry, which the client itself writes.
+  if (raw === "true") {
+    throw new ConfigError(
+      "ATRIUM_TRUST_PROXY cannot be true (it would believe an address the client writes): set it " +
+        "to the number of proxies in front of Atrium (1 for one reverse proxy) or to their addresses",
+    );
+  }
+  if (/^\d+$/.test(raw)) {
+    const hops = Number(raw);
+    if (hops < 1 || hops > MAX_PROXY_HOPS) {
+      throw new ConfigError(
+        `ATRIUM_TRUST_PROXY must be false, a proxy count from 1 to ${MAX_PROXY_HOPS}, or a list of proxy addresses (got "${raw}")`,
+      );
+    }
+    return hops;
+  }
+  const list = raw.split(",").map((part) => part.trim());
+  if (!list.every(isProxyAddress)) {
+    throw new ConfigError(
+      "ATRIUM_TRUST_PROXY must be false, a proxy count (1 for one reverse proxy) or a comma-separated list of proxy addresses",
+    );
+  }
+  return list;
 }
 
 function duration(env: Env, name: string, fallback: string): number {
@@ -130,18 +179,7 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError("ATRIUM_SESSION_REFRESH must be shorter than ATRIUM_SESSION_TTL");
   }
 
-  const trustProxyRaw = env.ATRIUM_TRUST_PROXY ?? "false";
-  let trustProxy: boolean | string[];
-  if (trustProxyRaw === "true" || trustProxyRaw === "false" || trustProxyRaw === "") {
-    trustProxy = trustProxyRaw === "true";
-  } else {
-    trustProxy = trustProxyRaw.split(",").map((part) => part.trim());
-    if (!trustProxy.every(isProxyAddress)) {
-      throw new ConfigError(
-        "ATRIUM_TRUST_PROXY must be true, false or a comma-separated list of proxy addresses",
-      );
-    }
-  }
+  const trustProxy = trustedProxies(env.ATRIUM_TRUST_PROXY);
 
   const logLevel = env.LOG_LEVEL || "info";
   if (!LOG_LEVELS.includes(logLevel)) {
@@ -177,5 +215,6 @@ export function loadConfig(env: Env = process.env): Config {
         ? duration(env, "ATRIUM_AUDIT_RETENTION", "")
         : undefined,
     metricsToken: metricsToken(env),
+    requestTimeoutMs: requestTimeout(env),
   });
 }

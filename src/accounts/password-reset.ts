@@ -9,6 +9,7 @@ import { passwordChangedNotice, passwordResetEmail } from "../mail/templates.js"
 import {
   limitTokenGuesses,
   POLICIES,
+  perAddress,
   requireAttempt,
   takeAttempt,
 } from "../rate-limit/rate-limit.js";
@@ -31,7 +32,7 @@ export async function requestPasswordReset(
   const { canonical } = requireEmail(input.email);
   await requireAttempt(
     deps.db,
-    [{ key: `reset:ip:${meta.ipAddress}`, policy: POLICIES.emailsPerAddress }],
+    [{ key: perAddress("reset", meta.ipAddress), policy: POLICIES.emailsPerAddress }],
     meta.now,
     "Too many reset requests from this address; try again later.",
   );

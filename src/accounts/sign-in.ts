@@ -4,7 +4,7 @@ import type { Deps } from "../deps.js";
 import { fail } from "../lib/errors.js";
 import type { RequestMeta } from "../lib/request-meta.js";
 import { signIns } from "../metrics/metrics.js";
-import { clearAttempts, POLICIES, takeAttempt } from "../rate-limit/rate-limit.js";
+import { clearAttempts, POLICIES, perAddress, takeAttempt } from "../rate-limit/rate-limit.js";
 import { type IssuedSession, startSession } from "../sessions/sessions.service.js";
 import { requireEmail } from "./account-input.js";
 import { findUserByCanonicalEmail } from "./accounts.queries.js";
@@ -30,7 +30,7 @@ export async function signIn(
     deps.db,
     [
       { key: accountKey, policy: POLICIES.signInPerAccount },
-      { key: `signin:ip:${meta.ipAddress}`, policy: POLICIES.signInPerAddress },
+      { key: perAddress("signin", meta.ipAddress), policy: POLICIES.signInPerAddress },
     ],
     meta.now,
   );

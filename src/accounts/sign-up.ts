@@ -13,7 +13,12 @@ import {
   insertOrganization,
   recordOrganizationCreated,
 } from "../organizations/organizations.service.js";
-import { limitTokenGuesses, POLICIES, requireAttempt } from "../rate-limit/rate-limit.js";
+import {
+  limitTokenGuesses,
+  POLICIES,
+  perAddress,
+  requireAttempt,
+} from "../rate-limit/rate-limit.js";
 import { type IssuedSession, startSession } from "../sessions/sessions.service.js";
 import { accountLink, requireEmail, requireName, requireStrongPassword } from "./account-input.js";
 import { issueAccountToken } from "./account-tokens.js";
@@ -73,7 +78,7 @@ export async function signUp(
 
   await requireAttempt(
     deps.db,
-    [{ key: `signup:ip:${meta.ipAddress}`, policy: POLICIES.signUpPerAddress }],
+    [{ key: perAddress("signup", meta.ipAddress), policy: POLICIES.signUpPerAddress }],
     meta.now,
     "Too many sign-ups from this address; try again later.",
   );

@@ -308,6 +308,28 @@ describe("GET …/audit-events/export", () => {
     expect(JSON.parse(createdRow?.[11] ?? "")).toMatchObject({ name });
   });
 
+  it("stores a user agent's control characters written out, so that exports print them as text", async () => {
+    // C1 controls (CSI, OSC, NEL) reach Node as U+0080–U+009F from bytes 0x80–0x9F.
+    const ua = "Agent\u0085\u009b31m\u009d0;pwned\u009c\u001b[2J\u007f";
+    const written = "Agent\\x85\\x9b31m\\x9d0;pwned\\x9c\\x1b[2J\\x7f";
+    const client = t.client({ userAgent: ua });
+    await signUpUser(t, { client });
+    const created = await expectStatus(client.post("/organizations", { name: "Controls" }), 201);
+    const path = `/organizations/${created.body.id}/audit-events`;
+
+    const sessions = await expectStatus(client.get("/me/sessions"), 200);
+    expect(sessions.body.items[0].userAgent).toBe(written);
+    const [event] = await listAll(client, path);
+    expect(event).toMatchObject({ userAgent: written });
+    const jsonl = await expectStatus(client.get(`${path}/export?format=jsonl`), 200);
+    const exported = jsonl.raw.body.trimEnd().split("\n");
+    expect(exported.map((line: string) => JSON.parse(line).userAgent)).toContain(written);
+    const csv = await expectStatus(client.get(`${path}/export?format=csv`), 200);
+    expect(csv.raw.body).toContain(written);
+    for (const body of [jsonl.raw.body, csv.raw.body])
+      expect(body.replace(/\r?\n/g, "")).not.toMatch(/\p{Cc}/u);
+  });
+
   it("quotes a field holding a line break so that the record stays one row", () => {
     const row = { id: "evt_1", created_at: new Date(0), user_agent: "one\r\ntwo", metadata: {} };
     const line = toCsvLine(row as unknown as StoredAuditEvent);

@@ -96,6 +96,9 @@ async function serve(cfg: Config): Promise<number> {
   return EXIT.ok;
 }
 
+// Whatever the command writes (the embedded database's files above all) is the owner's alone.
+process.umask(0o077);
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

@@ -4,6 +4,7 @@ import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
 import type { Logger } from "pino";
 import { lockDataDir } from "./data-dir-lock.js";
+import { secureDataDir } from "./data-dir-permissions.js";
 import { PGliteDialect } from "./pglite-dialect.js";
 import type { DB } from "./schema.js";
 
@@ -51,9 +52,12 @@ export function createPGlite(options: Omit<PGliteOptions, "extensions"> = {}): P
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
   if (options.databaseUrl) return openPostgres(options.databaseUrl, options.logger);
   if (options.pglite) return openEmbedded(options.pglite, undefined);
+  if (options.dataDir) secureDataDir(options.dataDir);
   const unlock = options.dataDir ? lockDataDir(options.dataDir) : undefined;
   try {
     const pglite = await createPGlite(options.dataDir ? { dataDir: options.dataDir } : {});
+    // A new database's files are written 0666 whatever the umask: repaired once they exist.
+    if (options.dataDir) secureDataDir(options.dataDir);
     return openEmbedded(pglite, async () => {
       await pglite.close();
       unlock?.();

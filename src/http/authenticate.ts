@@ -3,7 +3,7 @@ import { isWellFormedApiKey } from "../api-keys/api-key-secret.js";
 import { validateApiKey } from "../api-keys/api-keys.service.js";
 import type { Deps } from "../deps.js";
 import { fail } from "../lib/errors.js";
-import { POLICIES, takeAttempt } from "../rate-limit/rate-limit.js";
+import { POLICIES, perAddress, takeAttempt } from "../rate-limit/rate-limit.js";
 import type { AuthState } from "../sessions/session-cache.js";
 import { isFresh, validateSession } from "../sessions/sessions.service.js";
 import { clearSessionCookie, setSessionCookie } from "./session-cookie.js";
@@ -89,7 +89,7 @@ async function authenticateBearer(
   }
   const limit = await takeAttempt(
     deps.db,
-    [{ key: `apikey:ip:${ip}`, policy: POLICIES.signInPerAddress }],
+    [{ key: perAddress("apikey", ip), policy: POLICIES.signInPerAddress }],
     now,
   );
   if (!limit.allowed) {

@@ -1,6 +1,22 @@
-import type { FastifyError, FastifyInstance } from "fastify";
+import { randomUUID } from "node:crypto";
+import { STATUS_CODES } from "node:http";
+import type { Socket } from "node:net";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { Config } from "../config.js";
 import { isConnectionError, isUnstorableText } from "../db/errors.js";
 import { AppError, type ErrorCode, fail } from "../lib/errors.js";
+import { securityHeaders } from "./security-headers.js";
+
+const JSON_TYPE = "application/json; charset=utf-8";
+/** Input echoed in an error is cut to this: a 60 KB field name must not make a 120 KB answer. */
+const EXCERPT_LENGTH = 64;
+/** A body with a thousand unknown fields is told about the first few. */
+const MAX_DETAILS = 20;
+
+/** A short excerpt of client input (a field name, a path) for an error message. */
+export function excerpt(text: string): string {
+  return text.length > EXCERPT_LENGTH ? `${text.slice(0, EXCERPT_LENGTH)}…` : text;
+}
 
 interface ValidationIssue {
   instancePath: string;
@@ -12,8 +28,8 @@ interface ValidationIssue {
 function fieldOf(issue: ValidationIssue): string {
   const path = issue.instancePath.replace(/^\//, "");
   const extra = issue.params?.missingProperty ?? issue.params?.additionalProperty;
-  if (typeof extra === "string") return path ? `${path}/${extra}` : extra;
-  return path || "(root)";
+  if (typeof extra === "string") return excerpt(path ? `${path}/${extra}` : extra);
+  return excerpt(path || "(root)");
 }
 
 function describe(issue: ValidationIssue): string {
@@ -37,13 +53,15 @@ const FRAMEWORK_ERRORS: Record<string, [ErrorCode, string]> = {
     "invalid_request",
     "Content-Length does not match the body.",
   ],
+  FST_ERR_BAD_URL: ["invalid_request", "The URL is malformed (bad percent-encoding)."],
+  FST_ERR_MAX_PARAM_LENGTH: ["uri_too_long", "A value in the URL's path is too long."],
 };
 
 /** Turns anything thrown into the contract's error shape; the only writer of error bodies. */
 function toAppError(error: FastifyError): AppError {
   if (error instanceof AppError) return error;
   if (error.validation) {
-    const issues = (error.validation as ValidationIssue[]).map((issue) => ({
+    const issues = (error.validation as ValidationIssue[]).slice(0, MAX_DETAILS).map((issue) => ({
       field: fieldOf(issue),
       problem: describe(issue),
     }));
@@ -75,12 +93,27 @@ function toAppError(error: FastifyError): AppError {
   if (status === 415)
     return fail("unsupported_media_type", "Request bodies must be application/json.");
   if (status >= 400 && status < 500) {
-    // Framework refusals (malformed JSON, forbidden prototype keys, bad URLs): the message is
-    // Fastify's own description of the input, which holds nothing internal.
-    return fail("invalid_request", error.message);
+    // Framework refusals (forbidden prototype keys and the like): Fastify's own description of
+    // the input, which holds nothing internal but may quote it, so only an excerpt.
+    return fail("invalid_request", excerpt(error.message));
   }
   return fail("internal", "Something went wrong on our side.");
 }
+
+function bodyOf(appError: AppError) {
+  const body: { error: { code: string; message: string; details?: unknown } } = {
+    error: { code: appError.code, message: appError.message },
+  };
+  if (appError.details !== undefined) body.error.details = appError.details;
+  return body;
+}
+
+function send(reply: FastifyReply, appError: AppError) {
+  if (appError.retryAfter !== undefined) reply.header("retry-after", String(appError.retryAfter));
+  return reply.status(appError.status).type(JSON_TYPE).send(bodyOf(appError));
+}
+
+const METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
 
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
@@ -94,23 +127,70 @@ export function registerErrorHandling(app: FastifyInstance): void {
         "request refused: unavailable",
       );
     }
-    if (appError.retryAfter !== undefined) reply.header("retry-after", String(appError.retryAfter));
-    const body: { error: { code: string; message: string; details?: unknown } } = {
-      error: { code: appError.code, message: appError.message },
-    };
-    if (appError.details !== undefined) body.error.details = appError.details;
-    return reply.status(appError.status).type("application/json; charset=utf-8").send(body);
+    return send(reply, appError);
   });
 
   app.setNotFoundHandler((request, reply) => {
-    return reply
-      .status(404)
-      .type("application/json; charset=utf-8")
-      .send({
-        error: {
-          code: "not_found",
-          message: `No route ${request.method} ${request.url.split("?")[0]}.`,
-        },
-      });
+    const path = request.url.split("?")[0] ?? "";
+    // A path that exists under other methods is a wrong method, not a missing route.
+    const allowed = METHODS.filter((method) => request.server.findRoute({ method, url: path }));
+    if (allowed.length > 0) {
+      reply.header("allow", allowed.join(", "));
+      return send(reply, fail("method_not_allowed", `${request.method} is not allowed here.`));
+    }
+    return send(reply, fail("not_found", `No route ${request.method} ${excerpt(path)}.`));
   });
+}
+
+/**
+ * Fastify's answer to a URL its router cannot take (bad percent-encoding, an over-long path
+ * parameter) is written before any hook runs; this gives it the contract's shape and headers.
+ */
+export function frameworkErrorHandler(config: Config) {
+  const headers = securityHeaders(config);
+  return (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void => {
+    reply.headers({ ...headers, "x-request-id": request.id });
+    void send(reply, toAppError(error));
+  };
+}
+
+const CLIENT_ERRORS: Record<string, [ErrorCode, string]> = {
+  ERR_HTTP_REQUEST_TIMEOUT: ["request_timeout", "The request did not arrive in time."],
+  HPE_HEADER_OVERFLOW: ["headers_too_large", "The request headers are too large."],
+};
+
+/**
+ * Node's HTTP parser refuses some requests (oversized headers, a request that does not arrive
+ * in time, garbage) with no request to hang hooks on: answered here on the socket, in the
+ * contract's shape and with the security headers.
+ */
+export function clientErrorHandler(config: Config) {
+  const headers = securityHeaders(config);
+  return (error: Error & { code?: string }, socket: Socket): void => {
+    // A reset connection has nobody to answer.
+    if (error.code === "ECONNRESET" || socket.destroyed) return;
+    const [code, message] = CLIENT_ERRORS[error.code ?? ""] ?? [
+      "invalid_request",
+      "The request is not valid HTTP.",
+    ];
+    const appError = fail(code, message);
+    const body = JSON.stringify(bodyOf(appError));
+    const head = Object.entries({
+      ...headers,
+      "x-request-id": randomUUID(),
+      "content-type": JSON_TYPE,
+      "content-length": String(Buffer.byteLength(body)),
+      connection: "close",
+    }).map(([name, value]) => `${name}: ${value}`);
+    // Only when no answer to this connection's current request has begun (as Node does).
+    const inFlight = (socket as Socket & { _httpMessage?: { headersSent: boolean } })._httpMessage;
+    if (socket.writable && !inFlight?.headersSent) {
+      socket.write(
+        [`HTTP/1.1 ${appError.status} ${STATUS_CODES[appError.status]}`, ...head, "", body].join(
+          "\r\n",
+        ),
+      );
+    }
+    socket.destroy();
+  };
 }

@@ -123,6 +123,73 @@ describe("errors and bodies", () => {
   });
 });
 
+describe("refusals made by the framework itself", () => {
+  /** A raw request, so that the URL reaches the router exactly as written. */
+  async function raw(method: "GET" | "POST" | "PUT" | "DELETE" | "OPTIONS", url: string) {
+    const response = await t.app.inject({ method, url, remoteAddress: "10.77.0.1" });
+    const reply = {
+      status: response.statusCode,
+      headers: response.headers,
+      body: JSON.parse(response.body),
+      raw: response,
+    };
+    expectSecurityHeaders(reply.headers);
+    expect(reply.headers["content-type"]).toBe("application/json; charset=utf-8");
+    return reply;
+  }
+
+  it("answers malformed percent-encoding with 400 invalid_request, the headers and no echo", async () => {
+    for (const url of ["/api/v1/invitations/%E0%A4%A", "/api/v1/invitations/%zz-echo-me"]) {
+      const reply = await raw("GET", url);
+      expectError(reply, 400, "invalid_request");
+      expect(reply.raw.body).not.toContain("echo-me");
+      expect(Object.keys(reply.body)).toEqual(["error"]);
+    }
+  });
+
+  it("answers an over-long path parameter with 414 uri_too_long, the headers and no echo", async () => {
+    const reply = await raw("GET", `/api/v1/invitations/${"a".repeat(5000)}`);
+    expectError(reply, 414, "uri_too_long");
+    expect(reply.raw.body.length).toBeLessThan(200);
+  });
+
+  it("answers a known path with the wrong method with 405 method_not_allowed and Allow", async () => {
+    const put = await raw("PUT", "/api/v1/auth/sign-in");
+    expectError(put, 405, "method_not_allowed");
+    expect(put.headers.allow).toBe("POST");
+    const options = await raw("OPTIONS", "/api/v1/invitations/some-token");
+    expectError(options, 405, "method_not_allowed");
+    expect(options.headers.allow).toBe("GET, HEAD");
+    expectError(await raw("DELETE", "/healthz"), 405, "method_not_allowed");
+  });
+
+  it("answers an unknown route with 404 quoting only the start of a long path", async () => {
+    const reply = await raw("GET", `/api/v1/${"x".repeat(3000)}`);
+    expectError(reply, 404, "not_found");
+    expect(reply.body.error.message).toBe(`No route GET /api/v1/${"x".repeat(56)}….`);
+  });
+
+  it("answers malformed JSON with 400 invalid_request and the headers", async () => {
+    const reply = await t.client().post("/auth/sign-in", '{"email": "a@b.c",');
+    expectError(reply, 400, "invalid_request");
+    expectSecurityHeaders(reply.headers);
+  });
+
+  it("names a huge unknown field by a short excerpt, and lists at most 20 problems", async () => {
+    const name = "k".repeat(60_000);
+    const reply = await signUp({ ...signUpBody("huge@example.com"), [name]: 1 });
+    expectError(reply, 400, "invalid_request");
+    expect(reply.raw.body.length).toBeLessThan(500);
+    expect(reply.body.error.details).toEqual([
+      { field: `${"k".repeat(64)}…`, problem: "is not a known field" },
+    ]);
+    const many = Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`extra${i}`, i]));
+    const manyReply = await signUp({ ...signUpBody("many@example.com"), ...many });
+    expectError(manyReply, 400, "invalid_request");
+    expect(manyReply.body.error.details).toHaveLength(20);
+  });
+});
+
 describe("text the database cannot store", () => {
   it("answers a NUL byte in a path, a query or a body with 400, not a server fault", async () => {
     const { client } = await signUpUser(t);
@@ -190,7 +257,7 @@ describe("cross-site request forgery", () => {
     }
     expect((await counts()).map((rows) => rows.length)).toEqual(before);
     expect((await client.get("/me")).status).toBe(200);
-    expectError(await client.get("/auth/sign-out"), 404, "not_found");
+    expectError(await client.get("/auth/sign-out"), 405, "method_not_allowed");
   });
 });
 
@@ -255,13 +322,13 @@ describe("over https", async () => {
 });
 
 describe("ATRIUM_TRUST_PROXY", async () => {
-  const proxied = await startTestApp({ env: { ATRIUM_TRUST_PROXY: "true" } });
+  const proxied = await startTestApp({ env: { ATRIUM_TRUST_PROXY: "1" } });
   const listed = await startTestApp({ env: { ATRIUM_TRUST_PROXY: "10.250.0.1" } });
 
   /** The address recorded for a sign-up's session and its audit event. */
   async function recordedAddress(app: typeof t, ip: string, forwardedFor: string) {
     const client = app.client({ ip });
-    const body = signUpBody(`xff-${forwardedFor}@example.com`);
+    const body = signUpBody(`xff-${forwardedFor.replace(/[^0-9a-f.]/g, "-")}@example.com`);
     const reply = await client.post("/auth/sign-up", body, { "x-forwarded-for": forwardedFor });
     expect(reply.status).toBe(201);
     const session = (await client.get("/me/sessions")).body.items[0].ipAddress;
@@ -278,8 +345,22 @@ describe("ATRIUM_TRUST_PROXY", async () => {
     expect(await recordedAddress(t, "10.9.0.1", "203.0.113.7")).toBe("10.9.0.1");
   });
 
-  it("uses X-Forwarded-For when set to true", async () => {
+  it("with a hop count of 1, uses the address the proxy appended to X-Forwarded-For", async () => {
     expect(await recordedAddress(proxied, "10.9.0.2", "203.0.113.8")).toBe("203.0.113.8");
+  });
+
+  it("with a hop count of 1, ignores a leftmost X-Forwarded-For entry the client wrote", async () => {
+    // The client sent "X-Forwarded-For: 198.51.100.66"; its proxy appended the real peer.
+    const spoofed = "198.51.100.66, 203.0.113.11";
+    expect(await recordedAddress(proxied, "10.9.0.3", spoofed)).toBe("203.0.113.11");
+  });
+
+  it("stores a forwarded address with its control characters written out", async () => {
+    // A trusted proxy passes on whatever the client wrote, and Fastify does not check it.
+    const forwarded = "203.0.113.12\u0085\u001b[2J";
+    expect(await recordedAddress(listed, "10.250.0.1", forwarded)).toBe(
+      "203.0.113.12\\x85\\x1b[2J",
+    );
   });
 
   it("believes X-Forwarded-For only from a listed proxy", async () => {

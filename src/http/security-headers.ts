@@ -1,21 +1,37 @@
 import type { FastifyInstance } from "fastify";
 import type { Config } from "../config.js";
 
-/** Headers every response carries, errors included (SECURITY.md HDR-01). */
+/** Headers a route may set for itself (the API docs page has its own CSP); these are defaults. */
+const DEFAULTS: Record<string, string> = {
+  "content-security-policy": "default-src 'none'; frame-ancestors 'none'",
+  // API responses are personal data: never kept by a browser or a shared cache.
+  "cache-control": "no-store",
+};
+
+/**
+ * Headers every response carries, errors included (SECURITY.md HDR-01): also written by the
+ * answers Fastify and Node give before any hook runs (a malformed URL, oversized headers).
+ */
+export function securityHeaders(config: Config): Record<string, string> {
+  return {
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "x-frame-options": "DENY",
+    "cross-origin-resource-policy": "same-origin",
+    ...(config.secureCookies
+      ? { "strict-transport-security": "max-age=31536000; includeSubDomains" }
+      : {}),
+    ...DEFAULTS,
+  };
+}
+
 export function registerSecurityHeaders(app: FastifyInstance, config: Config): void {
+  const headers = Object.entries(securityHeaders(config));
   app.addHook("onSend", async (request, reply, payload) => {
-    reply.header("x-content-type-options", "nosniff");
-    reply.header("referrer-policy", "no-referrer");
-    reply.header("x-frame-options", "DENY");
-    reply.header("cross-origin-resource-policy", "same-origin");
-    reply.header("x-request-id", request.id);
-    if (!reply.hasHeader("content-security-policy")) {
-      reply.header("content-security-policy", "default-src 'none'; frame-ancestors 'none'");
+    for (const [name, value] of headers) {
+      if (!(name in DEFAULTS && reply.hasHeader(name))) reply.header(name, value);
     }
-    // API responses are personal data: never kept by a browser or a shared cache.
-    if (!reply.hasHeader("cache-control")) reply.header("cache-control", "no-store");
-    if (config.secureCookies)
-      reply.header("strict-transport-security", "max-age=31536000; includeSubDomains");
+    reply.header("x-request-id", request.id);
     return payload;
   });
 }

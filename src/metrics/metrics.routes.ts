@@ -9,7 +9,8 @@ const LOOPBACK = new Set(["127.0.0.1", "::1", "::ffff:127.0.0.1"]);
 
 /**
  * GET /metrics for Prometheus. With ATRIUM_METRICS_TOKEN, a scraper sends it as a bearer
- * token (compared in constant time); without it, only clients on this machine may scrape.
+ * token (compared in constant time); without it, only clients on this machine may scrape, and
+ * only when no proxy is trusted: a reverse proxy on this machine makes every client a loopback peer.
  */
 export function metricsRoutes(app: FastifyInstance, deps: Deps): void {
   // Every answered request, labelled by its route template (never the URL, which may hold a
@@ -36,6 +37,8 @@ export function metricsRoutes(app: FastifyInstance, deps: Deps): void {
         if (!timingSafeEqual(digest(presented), digest(token))) {
           throw fail("unauthenticated", "Send the metrics token as a bearer token.");
         }
+      } else if (deps.config.trustProxy !== false) {
+        throw fail("forbidden", "Behind a proxy, metrics need ATRIUM_METRICS_TOKEN.");
       } else if (!LOOPBACK.has(request.socket.remoteAddress ?? "")) {
         // The socket's peer, not request.ip: a trusted proxy's X-Forwarded-For could claim 127.0.0.1.
         throw fail(

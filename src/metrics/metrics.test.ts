@@ -209,4 +209,19 @@ describe("who may scrape", () => {
       expect(reply.text).not.toContain(METRICS_TOKEN);
     }
   });
+
+  it("behind a trusted proxy, refuses loopback clients: a proxy on this machine would make everyone local", async () => {
+    const proxied = await startTestApp({ env: { ATRIUM_TRUST_PROXY: "1" } });
+    for (const ip of ["127.0.0.1", "::1", "::ffff:127.0.0.1"])
+      expectError(await getMetrics(ip, {}, proxied.app), 403, "forbidden");
+    const listed = await startTestApp({ env: { ATRIUM_TRUST_PROXY: "127.0.0.1" } });
+    expectError(await getMetrics("127.0.0.1", {}, listed.app), 403, "forbidden");
+
+    const withToken = await startTestApp({
+      env: { ATRIUM_TRUST_PROXY: "1", ATRIUM_METRICS_TOKEN: METRICS_TOKEN },
+    });
+    const authorization = `Bearer ${METRICS_TOKEN}`;
+    expect((await getMetrics("127.0.0.1", { authorization }, withToken.app)).status).toBe(200);
+    expectError(await getMetrics("127.0.0.1", {}, withToken.app), 401, "unauthenticated");
+  });
 });

@@ -1,4 +1,4 @@
-import { chmodSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { createServer, type IncomingMessage, request } from "node:http";
 import { join, resolve } from "node:path";
 import type { Deps } from "../deps.js";
@@ -57,9 +57,15 @@ export async function startControlServer(deps: Deps, path: string): Promise<() =
   });
   await new Promise<void>((resolveListen, reject) => {
     server.once("error", reject);
-    server.listen(path, () => resolveListen());
+    // The socket file is owner-only from the moment it exists (listen binds synchronously, under
+    // this umask); a chmod afterwards would leave a moment in which anyone could connect.
+    const umask = process.umask(0o077);
+    try {
+      server.listen(path, () => resolveListen());
+    } finally {
+      process.umask(umask);
+    }
   });
-  chmodSync(path, 0o600);
   return () =>
     new Promise<void>((resolveClose) => {
       server.close(() => resolveClose());

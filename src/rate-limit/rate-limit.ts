@@ -1,6 +1,7 @@
 import type { Kysely } from "kysely";
 import type { DB } from "../db/schema.js";
 import { fail } from "../lib/errors.js";
+import { addressKey } from "./address-key.js";
 
 /**
  * Attempts within a window: the first `free` go through at once, each one after that must wait
@@ -36,6 +37,11 @@ export const POLICIES = {
   emailsPerAccount: { windowMs: 60 * 60_000, free: 5, max: 5, maxDelayMs: 60 * 60_000 },
   emailsPerAddress: { windowMs: 60 * 60_000, free: 20, max: 20, maxDelayMs: 60 * 60_000 },
 } satisfies Record<string, RateLimitPolicy>;
+
+/** The one key a per-address limit counts a client under: its IPv4 address or IPv6 /64. */
+export function perAddress(scope: string, ipAddress: string): string {
+  return `${scope}:ip:${addressKey(ipAddress)}`;
+}
 
 export interface RateLimitKey {
   key: string;
@@ -168,7 +174,7 @@ export async function requireAttempt(
 export function limitTokenGuesses(db: Kysely<DB>, ipAddress: string, now: Date): Promise<void> {
   return requireAttempt(
     db,
-    [{ key: `token:ip:${ipAddress}`, policy: POLICIES.tokenPerAddress }],
+    [{ key: perAddress("token", ipAddress), policy: POLICIES.tokenPerAddress }],
     now,
   );
 }
