@@ -3,9 +3,12 @@
 // `node scripts/generate-client.mjs --stdout <document.json>` prints the types of a given
 // document instead (the client test compares them with the committed file).
 import { readFileSync, writeFileSync } from "node:fs";
-import { register } from "node:module";
+import * as nodeModule from "node:module";
+import { resolve } from "./typescript5-loader.mjs";
 
-register("./typescript5-loader.mjs", import.meta.url);
+// registerHooks (Node 22.15 and later) runs in this thread; register is Node 20's way.
+if (nodeModule.registerHooks) nodeModule.registerHooks({ resolve });
+else nodeModule.register("./typescript5-loader.mjs", import.meta.url);
 const { default: openapiTS, astToString } = await import("openapi-typescript");
 
 const HEADER =
