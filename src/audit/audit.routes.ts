@@ -108,6 +108,11 @@ export function auditRoutes(api: Api, deps: Deps): void {
           response: {
             200: {
               description: "The events, one per line (a download).",
+              headers: {
+                "content-disposition": Type.String({
+                  description: 'attachment; filename="audit-events.jsonl" (or .csv)',
+                }),
+              },
               content: {
                 "application/x-ndjson": { schema: Type.Unsafe<Readable>(AuditEventSchema) },
                 "text/csv": {

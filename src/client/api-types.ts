@@ -845,6 +845,78 @@ export interface components {
                 details?: unknown;
             };
         };
+        User: {
+            id: string;
+            email: string;
+            name: string;
+            emailVerified: boolean;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        Session: {
+            id: string;
+            current: boolean;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            lastActiveAt: string;
+            /** Format: date-time */
+            expiresAt: string;
+            ipAddress: string | null;
+            userAgent: string | null;
+        };
+        Organization: {
+            id: string;
+            slug: string;
+            name: string;
+            /** Format: date-time */
+            createdAt: string;
+            allowedEmailDomains: string[];
+            myRole: "owner" | "admin" | "member";
+        };
+        Member: {
+            id: string;
+            user: {
+                id: string;
+                email: string;
+                name: string;
+            };
+            role: "owner" | "admin" | "member";
+            /** Format: date-time */
+            joinedAt: string;
+        };
+        ApiKey: {
+            id: string;
+            name: string;
+            prefix: string;
+            organizationId: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            lastUsedAt: string | null;
+            /** Format: date-time */
+            expiresAt: string;
+        };
+        AuditEvent: {
+            id: string;
+            action: string;
+            actor: {
+                type: "user" | "api_key" | "system";
+                id: string | null;
+                email?: string;
+            };
+            organizationId?: string;
+            target?: {
+                type: string;
+                id: string;
+            };
+            ipAddress?: string;
+            userAgent?: string;
+            /** Format: date-time */
+            createdAt: string;
+            metadata: {
+                [key: string]: unknown;
+            };
+        };
     };
     responses: never;
     parameters: never;
@@ -1050,14 +1122,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        user: {
-                            id: string;
-                            email: string;
-                            name: string;
-                            emailVerified: boolean;
-                            /** Format: date-time */
-                            createdAt: string;
-                        };
+                        user: components["schemas"]["User"];
                     };
                 };
             };
@@ -1142,14 +1207,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        user: {
-                            id: string;
-                            email: string;
-                            name: string;
-                            emailVerified: boolean;
-                            /** Format: date-time */
-                            createdAt: string;
-                        };
+                        user: components["schemas"]["User"];
                     };
                 };
             };
@@ -1233,14 +1291,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        user: {
-                            id: string;
-                            email: string;
-                            name: string;
-                            emailVerified: boolean;
-                            /** Format: date-time */
-                            createdAt: string;
-                        };
+                        user: components["schemas"]["User"];
                     };
                 };
             };
@@ -1786,14 +1837,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        email: string;
-                        name: string;
-                        emailVerified: boolean;
-                        /** Format: date-time */
-                        createdAt: string;
-                    };
+                    "application/json": components["schemas"]["User"];
                 };
             };
             /** @description No valid session cookie or API key (`unauthenticated`). */
@@ -1931,14 +1975,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        email: string;
-                        name: string;
-                        emailVerified: boolean;
-                        /** Format: date-time */
-                        createdAt: string;
-                    };
+                    "application/json": components["schemas"]["User"];
                 };
             };
             /** @description The request is invalid (`invalid_request`, with `details` per field). */
@@ -2365,18 +2402,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: {
-                            id: string;
-                            current: boolean;
-                            /** Format: date-time */
-                            createdAt: string;
-                            /** Format: date-time */
-                            lastActiveAt: string;
-                            /** Format: date-time */
-                            expiresAt: string;
-                            ipAddress: string | null;
-                            userAgent: string | null;
-                        }[];
+                        items: components["schemas"]["Session"][];
                         nextCursor: string | null;
                     };
                 };
@@ -2611,15 +2637,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        slug: string;
-                        name: string;
-                        /** Format: date-time */
-                        createdAt: string;
-                        allowedEmailDomains: string[];
-                        myRole: "owner" | "admin" | "member";
-                    };
+                    "application/json": components["schemas"]["Organization"];
                 };
             };
             /** @description The request is invalid (`invalid_request`, with `details` per field). */
@@ -2715,15 +2733,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        slug: string;
-                        name: string;
-                        /** Format: date-time */
-                        createdAt: string;
-                        allowedEmailDomains: string[];
-                        myRole: "owner" | "admin" | "member";
-                    };
+                    "application/json": components["schemas"]["Organization"];
                 };
             };
             /** @description The request is invalid (`invalid_request`, with `details` per field). */
@@ -2903,15 +2913,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        slug: string;
-                        name: string;
-                        /** Format: date-time */
-                        createdAt: string;
-                        allowedEmailDomains: string[];
-                        myRole: "owner" | "admin" | "member";
-                    };
+                    "application/json": components["schemas"]["Organization"];
                 };
             };
             /** @description The request is invalid (`invalid_request`, with `details` per field). */
@@ -3114,17 +3116,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: {
-                            id: string;
-                            user: {
-                                id: string;
-                                email: string;
-                                name: string;
-                            };
-                            role: "owner" | "admin" | "member";
-                            /** Format: date-time */
-                            joinedAt: string;
-                        }[];
+                        items: components["schemas"]["Member"][];
                         nextCursor: string | null;
                     };
                 };
@@ -3306,17 +3298,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        user: {
-                            id: string;
-                            email: string;
-                            name: string;
-                        };
-                        role: "owner" | "admin" | "member";
-                        /** Format: date-time */
-                        joinedAt: string;
-                    };
+                    "application/json": components["schemas"]["Member"];
                 };
             };
             /** @description The request is invalid (`invalid_request`, with `details` per field). */
@@ -4378,17 +4360,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: {
-                            id: string;
-                            name: string;
-                            prefix: string;
-                            organizationId: string | null;
-                            /** Format: date-time */
-                            createdAt: string;
-                            lastUsedAt: string | null;
-                            /** Format: date-time */
-                            expiresAt: string;
-                        }[];
+                        items: components["schemas"]["ApiKey"][];
                         nextCursor: string | null;
                     };
                 };
@@ -4476,17 +4448,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        apiKey: {
-                            id: string;
-                            name: string;
-                            prefix: string;
-                            organizationId: string | null;
-                            /** Format: date-time */
-                            createdAt: string;
-                            lastUsedAt: string | null;
-                            /** Format: date-time */
-                            expiresAt: string;
-                        };
+                        apiKey: components["schemas"]["ApiKey"];
                         secret: string;
                     };
                 };
@@ -4679,27 +4641,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: {
-                            id: string;
-                            action: string;
-                            actor: {
-                                type: "user" | "api_key" | "system";
-                                id: string | null;
-                                email?: string;
-                            };
-                            organizationId?: string;
-                            target?: {
-                                type: string;
-                                id: string;
-                            };
-                            ipAddress?: string;
-                            userAgent?: string;
-                            /** Format: date-time */
-                            createdAt: string;
-                            metadata: {
-                                [key: string]: unknown;
-                            };
-                        }[];
+                        items: components["schemas"]["AuditEvent"][];
                         nextCursor: string | null;
                     };
                 };
@@ -4796,27 +4738,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: {
-                            id: string;
-                            action: string;
-                            actor: {
-                                type: "user" | "api_key" | "system";
-                                id: string | null;
-                                email?: string;
-                            };
-                            organizationId?: string;
-                            target?: {
-                                type: string;
-                                id: string;
-                            };
-                            ipAddress?: string;
-                            userAgent?: string;
-                            /** Format: date-time */
-                            createdAt: string;
-                            metadata: {
-                                [key: string]: unknown;
-                            };
-                        }[];
+                        items: components["schemas"]["AuditEvent"][];
                         nextCursor: string | null;
                     };
                 };
@@ -4901,6 +4823,8 @@ export interface operations {
             /** @description The events, one per line (a download). */
             200: {
                 headers: {
+                    /** @description attachment; filename="audit-events.jsonl" (or .csv) */
+                    "content-disposition"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5015,6 +4939,8 @@ export interface operations {
             /** @description The events, one per line (a download). */
             200: {
                 headers: {
+                    /** @description attachment; filename="audit-events.jsonl" (or .csv) */
+                    "content-disposition"?: string;
                     [name: string]: unknown;
                 };
                 content: {

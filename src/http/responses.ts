@@ -6,11 +6,14 @@ import { ErrorResponse } from "./schemas.js";
  * OpenAPI document publishes as the response's description; Fastify serializes with the schema.
  */
 
-/** A JSON answer. */
-export const Json = <T extends TSchema>(description: string, schema: T) => ({
-  description,
-  content: { "application/json": { schema } },
-});
+/**
+ * A JSON answer. A named schema (with an `$id`: User, Member…) is wrapped rather than copied, so
+ * that the document refers to its component instead of inlining it.
+ */
+export const Json = <T extends TSchema>(description: string, schema: T) =>
+  typeof (schema as { $id?: unknown }).$id === "string"
+    ? Type.Unsafe<Static<T>>({ description, allOf: [schema] })
+    : Type.Unsafe<Static<T>>({ ...schema, description });
 
 /** An answer without a body (202, 204): `type: "null"` tells the document there is no content. */
 export const NoBody = (description: string) =>
