@@ -298,6 +298,26 @@ describe("GET /api/v1/openapi.json", () => {
     }
   });
 
+  it("refers to the named schemas as components rather than copying them", () => {
+    expect(Object.keys(doc.components?.schemas ?? {})).toEqual(
+      expect.arrayContaining([
+        "Error",
+        "User",
+        "Organization",
+        "Member",
+        "Session",
+        "ApiKey",
+        "AuditEvent",
+      ]),
+    );
+    const me = operations.find((o) => o.key === "GET /api/v1/me")!.op;
+    expect(JSON.stringify(me.responses?.["200"]?.content)).toContain("#/components/schemas/User");
+    const members = operations.find((o) => o.key === "GET /api/v1/organizations/{org}/members")!;
+    expect(JSON.stringify(members.op.responses?.["200"]?.content)).toContain(
+      "#/components/schemas/Member",
+    );
+  });
+
   it("names its server, licence and tags", () => {
     expect(doc.servers).toEqual([expect.objectContaining({ url: t.app.deps.config.publicUrl })]);
     expect(doc.info.license).toEqual({ name: "MIT", identifier: "MIT" });
