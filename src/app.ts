@@ -4,6 +4,7 @@ import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { sql } from "kysely";
 import type { Logger } from "pino";
+import Type from "typebox";
 import { accountRoutes } from "./accounts/accounts.routes.js";
 import { PasswordHasher } from "./accounts/password-hasher.js";
 import { apiKeyRoutes } from "./api-keys/api-keys.routes.js";
@@ -20,6 +21,7 @@ import {
 } from "./http/error-handler.js";
 import { createLogger } from "./http/logging.js";
 import { registerOpenApi, registerOpenApiRoutes } from "./http/openapi.js";
+import { ErrorBody, Json } from "./http/responses.js";
 import { registerSecurityHeaders } from "./http/security-headers.js";
 import { invitationRoutes } from "./invitations/invitations.routes.js";
 import { type Clock, systemClock } from "./lib/request-meta.js";
@@ -50,6 +52,8 @@ export interface AtriumApp extends FastifyInstance {
   database: Database;
   outbox: OutboxWorker;
 }
+
+const Health = Type.Object({ status: Type.String({ description: "`ok`" }) });
 
 /** Request bodies over this are refused with 413 before parsing (SECURITY.md INP-01). */
 const BODY_LIMIT = 64 * 1024;
@@ -159,19 +163,42 @@ export async function buildApp(options: BuildAppOptions): Promise<AtriumApp> {
     request.now = clock.now();
   });
   await app.register(cookie);
-  await registerOpenApi(app);
+  await registerOpenApi(app, config);
   registerErrorHandling(app);
   registerSecurityHeaders(app, config);
   registerAuthentication(app, deps);
 
   app.get(
     "/healthz",
-    { config: { public: true }, schema: { tags: ["meta"], description: "The process is up." } },
+    {
+      config: { public: true },
+      schema: {
+        tags: ["meta"],
+        operationId: "getHealth",
+        summary: "Is the process up",
+        description: "Answers while the process runs, whatever the database. Anyone may call it.",
+        response: { 200: Json("The process is up.", Health) },
+      },
+    },
     async () => ({ status: "ok" }),
   );
   app.get(
     "/readyz",
-    { config: { public: true }, schema: { tags: ["meta"], description: "The database answers." } },
+    {
+      config: { public: true },
+      schema: {
+        tags: ["meta"],
+        operationId: "getReadiness",
+        summary: "Is the service ready",
+        description:
+          "200 while the database answers, 503 `unavailable` otherwise (take the process out of " +
+          "the load balancer). Anyone may call it.",
+        response: {
+          200: Json("The database answers.", Health),
+          503: Json("The database is not reachable (`unavailable`).", ErrorBody),
+        },
+      },
+    },
     async (_request, reply) => {
       try {
         await sql`SELECT 1`.execute(database.db);

@@ -3,6 +3,7 @@ import type { Deps } from "../deps.js";
 import type { Api } from "../http/app-types.js";
 import { accountAuthOf, authOf, freshAuthOf, sessionAuthOf } from "../http/authenticate.js";
 import { metaOf } from "../http/request-meta.js";
+import { Json, NoBody, Redirect } from "../http/responses.js";
 import { Body, EmailField, NameField, PasswordField, TokenField } from "../http/schemas.js";
 import { clearSessionCookie, setSessionCookie } from "../http/session-cookie.js";
 import { fail } from "../lib/errors.js";
@@ -42,13 +43,20 @@ export function accountRoutes(api: Api, deps: Deps): void {
       config: publicRoute,
       schema: {
         tags: ["auth"],
+        operationId: "signUp",
+        summary: "Create an account",
+        description:
+          "Anyone may call it while sign-up is open; with `ATRIUM_SIGNUP=invite-only` only with a " +
+          "valid `invitationToken`. Creates the account (and the personal organization when that " +
+          "setting is on), joins the invitation's organization when its email matches, emails a " +
+          "verification link and signs in (sets the session cookie).",
         body: Body({
           email: EmailField,
           password: PasswordField,
           name: NameField,
           invitationToken: Type.Optional(TokenField),
         }),
-        response: { 201: UserEnvelope },
+        response: { 201: Json("The new account; the session cookie is set.", UserEnvelope) },
       },
     },
     async (request, reply) => {
@@ -64,8 +72,13 @@ export function accountRoutes(api: Api, deps: Deps): void {
       config: publicRoute,
       schema: {
         tags: ["auth"],
+        operationId: "signIn",
+        summary: "Sign in with email and password",
+        description:
+          "Anyone may call it. Creates a session and sets its cookie; a wrong email or password " +
+          "answers 401 `invalid_credentials` alike, and repeated failures 429 `rate_limited`.",
         body: Body({ email: EmailField, password: PasswordField }),
-        response: { 200: UserEnvelope },
+        response: { 200: Json("The signed-in account; the session cookie is set.", UserEnvelope) },
       },
     },
     async (request, reply) => {
@@ -80,8 +93,13 @@ export function accountRoutes(api: Api, deps: Deps): void {
     {
       schema: {
         tags: ["auth"],
+        operationId: "reauthenticate",
+        summary: "Make the current session fresh again",
+        description:
+          "The signed-in account, through its session cookie (not an API key). Checks the " +
+          "password and marks the session fresh, as actions such as changing the password need.",
         body: Body({ password: PasswordField }),
-        response: { 200: UserEnvelope },
+        response: { 200: Json("The account; the session is fresh again.", UserEnvelope) },
       },
     },
     async (request, reply) => {
@@ -94,7 +112,19 @@ export function accountRoutes(api: Api, deps: Deps): void {
 
   api.post(
     "/auth/password-reset",
-    { config: publicRoute, schema: { tags: ["auth"], body: Body({ email: EmailField }) } },
+    {
+      config: publicRoute,
+      schema: {
+        tags: ["auth"],
+        operationId: "requestPasswordReset",
+        summary: "Email a password reset link",
+        description:
+          "Anyone may call it. Emails a single-use reset link when the account exists; the " +
+          "answer is the same either way.",
+        body: Body({ email: EmailField }),
+        response: { 202: NoBody("Accepted, whether or not the account exists.") },
+      },
+    },
     async (request, reply) => {
       await requestPasswordReset(deps, request.body, metaOf(request));
       return reply.code(202).send();
@@ -105,7 +135,16 @@ export function accountRoutes(api: Api, deps: Deps): void {
     "/auth/password-reset/confirm",
     {
       config: publicRoute,
-      schema: { tags: ["auth"], body: Body({ token: TokenField, password: PasswordField }) },
+      schema: {
+        tags: ["auth"],
+        operationId: "confirmPasswordReset",
+        summary: "Set a new password with a reset link's token",
+        description:
+          "Anyone holding a reset token may call it. Sets the password, uses up the token and " +
+          "revokes every session of the account.",
+        body: Body({ token: TokenField, password: PasswordField }),
+        response: { 204: NoBody("The password is changed; every session is revoked.") },
+      },
     },
     async (request, reply) => {
       await confirmPasswordReset(deps, request.body, metaOf(request));
@@ -115,7 +154,19 @@ export function accountRoutes(api: Api, deps: Deps): void {
 
   api.post(
     "/auth/verify-email",
-    { config: publicRoute, schema: { tags: ["auth"], body: Body({ token: TokenField }) } },
+    {
+      config: publicRoute,
+      schema: {
+        tags: ["auth"],
+        operationId: "verifyEmail",
+        summary: "Verify an email address with a link's token",
+        description:
+          "Anyone holding a verification token may call it. Marks the address verified; a token " +
+          "sent to a new address by `POST /me/email` makes that address the account's email.",
+        body: Body({ token: TokenField }),
+        response: { 204: NoBody("The address is verified.") },
+      },
+    },
     async (request, reply) => {
       await verifyEmail(deps, request.body, metaOf(request));
       return reply.code(204).send();
@@ -128,10 +179,17 @@ export function accountRoutes(api: Api, deps: Deps): void {
       config: publicRoute,
       schema: {
         tags: ["auth"],
+        operationId: "listAuthProviders",
+        summary: "List the social sign-in providers",
+        description:
+          "Anyone may call it. The providers configured on this instance; changes nothing.",
         response: {
-          200: Type.Object({
-            items: Type.Array(Type.Object({ id: Type.String(), name: Type.String() })),
-          }),
+          200: Json(
+            "The configured providers.",
+            Type.Object({
+              items: Type.Array(Type.Object({ id: Type.String(), name: Type.String() })),
+            }),
+          ),
         },
       },
     },
@@ -148,8 +206,22 @@ export function accountRoutes(api: Api, deps: Deps): void {
         config: publicRoute,
         schema: {
           tags: ["auth"],
-          description: `Social sign-in, ${step === "start" ? "first" : "second"} step (redirects).`,
+          operationId: step === "start" ? "startSocialSignIn" : "finishSocialSignIn",
+          summary:
+            step === "start"
+              ? "Start signing in with a social provider"
+              : "Finish signing in with a social provider",
+          description:
+            `Social sign-in, ${step === "start" ? "first" : "second"} step (redirects). Anyone ` +
+            "may call it; answers 404 `not_found` for a provider that is not configured.",
           params: Type.Object({ provider: Type.String({ maxLength: 64 }) }),
+          response: {
+            302: Redirect(
+              step === "start"
+                ? "To the provider's authorization page."
+                : "Signed in (session cookie set); to the web console.",
+            ),
+          },
         },
       },
       async () => {
@@ -158,8 +230,18 @@ export function accountRoutes(api: Api, deps: Deps): void {
     );
   }
 
-  api.get("/me", { schema: { tags: ["me"], response: { 200: UserSchema } } }, async (request) =>
-    currentUser(authOf(request)),
+  api.get(
+    "/me",
+    {
+      schema: {
+        tags: ["me"],
+        operationId: "getMe",
+        summary: "Get the signed-in account",
+        description: "Any caller with a session or an API key. Changes nothing.",
+        response: { 200: Json("The caller's account.", UserSchema) },
+      },
+    },
+    async (request) => currentUser(authOf(request)),
   );
 
   api.patch(
@@ -167,8 +249,12 @@ export function accountRoutes(api: Api, deps: Deps): void {
     {
       schema: {
         tags: ["me"],
+        operationId: "updateMe",
+        summary: "Update the signed-in account's profile",
+        description:
+          "The signed-in account (an organization-bound API key may not). Changes the display name.",
         body: Body({ name: Type.Optional(NameField) }),
-        response: { 200: UserSchema },
+        response: { 200: Json("The updated account.", UserSchema) },
       },
     },
     async (request) => updateProfile(deps, accountAuthOf(request), request.body, metaOf(request)),
@@ -176,23 +262,54 @@ export function accountRoutes(api: Api, deps: Deps): void {
 
   api.post(
     "/me/email",
-    { schema: { tags: ["me"], body: Body({ newEmail: EmailField }) } },
+    {
+      schema: {
+        tags: ["me"],
+        operationId: "requestEmailChange",
+        summary: "Change the account's email address",
+        description:
+          "The signed-in account, through a fresh session. Emails a verification link to the new " +
+          "address and a notice to the old one; the change applies when the link is used.",
+        body: Body({ newEmail: EmailField }),
+        response: { 202: NoBody("The verification link is on its way.") },
+      },
+    },
     async (request, reply) => {
       await requestEmailChange(deps, freshAuthOf(deps, request), request.body, metaOf(request));
       return reply.code(202).send();
     },
   );
 
-  api.post("/me/email-verification", { schema: { tags: ["me"] } }, async (request, reply) => {
-    await resendVerification(deps, accountAuthOf(request), metaOf(request));
-    return reply.code(202).send();
-  });
+  api.post(
+    "/me/email-verification",
+    {
+      schema: {
+        tags: ["me"],
+        operationId: "resendEmailVerification",
+        summary: "Send a new verification link",
+        description:
+          "The signed-in account (an organization-bound API key may not). Emails a new link to " +
+          "verify the account's address.",
+        response: { 202: NoBody("The verification link is on its way.") },
+      },
+    },
+    async (request, reply) => {
+      await resendVerification(deps, accountAuthOf(request), metaOf(request));
+      return reply.code(202).send();
+    },
+  );
 
   api.post(
     "/me/password",
     {
       schema: {
         tags: ["me"],
+        operationId: "changePassword",
+        summary: "Change the account's password",
+        description:
+          "The signed-in account, through a fresh session. Checks the current password, sets the " +
+          "new one and, with `revokeOtherSessions`, signs out every other session.",
+        response: { 204: NoBody("The password is changed.") },
         body: Body({
           currentPassword: PasswordField,
           newPassword: PasswordField,
@@ -212,9 +329,24 @@ export function accountRoutes(api: Api, deps: Deps): void {
     },
   );
 
-  api.delete("/me", { schema: { tags: ["me"] } }, async (request, reply) => {
-    await deleteAccount(deps, freshAuthOf(deps, request), metaOf(request));
-    clearSessionCookie(reply, config);
-    return reply.code(204).send();
-  });
+  api.delete(
+    "/me",
+    {
+      schema: {
+        tags: ["me"],
+        operationId: "deleteMe",
+        summary: "Delete the signed-in account",
+        description:
+          "The signed-in account, through a fresh session. Deletes the account, its memberships " +
+          "and sessions; 409 `last_owner` while it is the only owner of an organization with " +
+          "other members.",
+        response: { 204: NoBody("The account is deleted; the session cookie is cleared.") },
+      },
+    },
+    async (request, reply) => {
+      await deleteAccount(deps, freshAuthOf(deps, request), metaOf(request));
+      clearSessionCookie(reply, config);
+      return reply.code(204).send();
+    },
+  );
 }

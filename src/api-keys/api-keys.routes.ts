@@ -3,6 +3,7 @@ import type { Deps } from "../deps.js";
 import type { Api } from "../http/app-types.js";
 import { accountAuthOf, authOf, freshAuthOf } from "../http/authenticate.js";
 import { metaOf } from "../http/request-meta.js";
+import { Json, NoBody } from "../http/responses.js";
 import { Body, Page, PageQuery, pageLimit } from "../http/schemas.js";
 import { ApiKeySchema, createApiKey, listApiKeys, revokeApiKey } from "./api-keys.service.js";
 
@@ -10,7 +11,16 @@ export function apiKeyRoutes(api: Api, deps: Deps): void {
   api.get(
     "/me/api-keys",
     {
-      schema: { tags: ["api-keys"], querystring: PageQuery, response: { 200: Page(ApiKeySchema) } },
+      schema: {
+        tags: ["api-keys"],
+        operationId: "listApiKeys",
+        summary: "List the account's API keys",
+        description:
+          "Any caller with a session or an API key. The account's keys without their secrets; " +
+          "changes nothing.",
+        querystring: PageQuery,
+        response: { 200: Json("A page of API keys.", Page(ApiKeySchema)) },
+      },
     },
     async (request) =>
       listApiKeys(deps, authOf(request), {
@@ -24,12 +34,23 @@ export function apiKeyRoutes(api: Api, deps: Deps): void {
     {
       schema: {
         tags: ["api-keys"],
+        operationId: "createApiKey",
+        summary: "Create an API key",
+        description:
+          "The signed-in account, through a fresh session (never with an API key). Creates a key " +
+          "acting as the account, optionally bound to one organization and with an expiry; its " +
+          "secret is returned here only.",
         body: Body({
           name: Type.String({ minLength: 1, maxLength: 200 }),
           expiresAt: Type.Optional(Type.String({ format: "date-time" })),
           organizationId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
         }),
-        response: { 201: Type.Object({ apiKey: ApiKeySchema, secret: Type.String() }) },
+        response: {
+          201: Json(
+            "The new key and its secret (shown once).",
+            Type.Object({ apiKey: ApiKeySchema, secret: Type.String() }),
+          ),
+        },
       },
     },
     async (request, reply) =>
@@ -43,7 +64,13 @@ export function apiKeyRoutes(api: Api, deps: Deps): void {
     {
       schema: {
         tags: ["api-keys"],
+        operationId: "revokeApiKey",
+        summary: "Revoke an API key",
+        description:
+          "The signed-in account (an organization-bound API key may not). The key stops working " +
+          "at once, in every process.",
         params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }),
+        response: { 204: NoBody("The key is revoked.") },
       },
     },
     async (request, reply) => {

@@ -1,7 +1,9 @@
+import type { Readable } from "node:stream";
 import Type from "typebox";
 import type { Deps } from "../deps.js";
 import type { Api } from "../http/app-types.js";
 import { authOf } from "../http/authenticate.js";
+import { Json } from "../http/responses.js";
 import { Page, pageLimit } from "../http/schemas.js";
 import { exportEvents, listEvents } from "./audit.service.js";
 import { AuditEventSchema } from "./audit-event.js";
@@ -40,9 +42,14 @@ export function auditRoutes(api: Api, deps: Deps): void {
     {
       schema: {
         tags: ["audit"],
+        operationId: "listOrganizationAuditEvents",
+        summary: "List an organization's audit events",
+        description:
+          "Owners and admins. The organization's events, newest first, filtered by action, " +
+          "actor and time; changes nothing.",
         params: OrgParams,
         querystring: ListQuery,
-        response: { 200: Page(AuditEventSchema) },
+        response: { 200: Json("A page of audit events.", Page(AuditEventSchema)) },
       },
     },
     async (request) =>
@@ -57,7 +64,18 @@ export function auditRoutes(api: Api, deps: Deps): void {
 
   api.get(
     "/me/audit-events",
-    { schema: { tags: ["me"], querystring: ListQuery, response: { 200: Page(AuditEventSchema) } } },
+    {
+      schema: {
+        tags: ["me"],
+        operationId: "listMyAuditEvents",
+        summary: "List the account's own audit events",
+        description:
+          "Any caller with a session or an API key. Security events of the account, newest " +
+          "first; events done to it by someone else omit that actor's address and user agent.",
+        querystring: ListQuery,
+        response: { 200: Json("A page of audit events.", Page(AuditEventSchema)) },
+      },
+    },
     async (request) =>
       listEvents(
         deps,
@@ -77,10 +95,34 @@ export function auditRoutes(api: Api, deps: Deps): void {
       {
         schema: {
           tags: ["audit"],
+          operationId: params ? "exportOrganizationAuditEvents" : "exportMyAuditEvents",
+          summary: params
+            ? "Export an organization's audit events"
+            : "Export the account's own audit events",
           ...(params ? { params } : {}),
           querystring: ExportQuery,
           description:
-            "The filtered events, newest first, streamed as JSON Lines (default) or CSV.",
+            "The filtered events, newest first, streamed as JSON Lines (default) or CSV. " +
+            (params ? "Owners and admins" : "Any caller with a session or an API key") +
+            "; changes nothing.",
+          response: {
+            200: {
+              description: "The events, one per line (a download).",
+              headers: {
+                "content-disposition": Type.String({
+                  description: 'attachment; filename="audit-events.jsonl" (or .csv)',
+                }),
+              },
+              content: {
+                "application/x-ndjson": { schema: Type.Unsafe<Readable>(AuditEventSchema) },
+                "text/csv": {
+                  schema: Type.Unsafe<Readable>(
+                    Type.String({ description: "A header line, then one row per event." }),
+                  ),
+                },
+              },
+            },
+          },
         },
       },
       async (request, reply) => {

@@ -5,8 +5,20 @@ import { startTestApp } from "../../test/support/test-app.js";
 const t = await startTestApp();
 
 type Operation = {
+  operationId?: string;
+  summary?: string;
+  description?: string;
+  tags?: string[];
   security?: unknown[];
-  responses?: Record<string, { $ref?: string; content?: Record<string, { schema?: Schema }> }>;
+  responses?: Record<
+    string,
+    {
+      $ref?: string;
+      description?: string;
+      headers?: Record<string, unknown>;
+      content?: Record<string, { schema?: Schema }>;
+    }
+  >;
 };
 type Schema = {
   $ref?: string;
@@ -16,6 +28,9 @@ type Schema = {
 };
 type Document = {
   openapi: string;
+  info: { license?: { name: string; identifier?: string } };
+  servers?: Array<{ url: string }>;
+  tags?: Array<{ name: string; description?: string }>;
   paths: Record<string, Record<string, Operation>>;
   components?: { schemas?: Record<string, Schema>; securitySchemes?: Record<string, unknown> };
   security?: unknown[];
@@ -206,6 +221,110 @@ describe("GET /api/v1/openapi.json", () => {
       expect(error.required, key).toEqual(expect.arrayContaining(["code", "message"]));
       expect(resolve(error.properties?.code ?? {}).type, key).toBe("string");
       expect(resolve(error.properties?.message ?? {}).type, key).toBe("string");
+    }
+  });
+
+  it("gives every operation a unique camelCase operationId, a summary and a description", () => {
+    const ids = operations.map((o) => o.op.operationId);
+    for (const { key, op } of operations) {
+      expect(op.operationId, key).toMatch(/^[a-z][a-zA-Z0-9]+$/);
+      expect(op.summary?.length, key).toBeGreaterThan(5);
+      expect(op.description?.length, key).toBeGreaterThan(20);
+    }
+    expect(new Set(ids).size).toBe(ids.length);
+    // Stable names that generated clients call.
+    const byKey = Object.fromEntries(operations.map((o) => [o.key, o.op.operationId]));
+    expect(byKey).toMatchObject({
+      "POST /api/v1/auth/sign-in": "signIn",
+      "GET /api/v1/organizations/{org}/members": "listMembers",
+      "POST /api/v1/organizations/{org}/invitations": "createInvitations",
+    });
+  });
+
+  it("declares a success answer of every operation, each response with its own description", () => {
+    for (const { key, op } of operations) {
+      const statuses = Object.keys(op.responses ?? {});
+      expect(
+        statuses.some((status) => /^[23]\d\d$/.test(status)),
+        key,
+      ).toBe(true);
+      for (const [status, response] of Object.entries(op.responses ?? {})) {
+        expect(response.description, `${key} ${status}`).toBeTruthy();
+        expect(response.description, `${key} ${status}`).not.toBe("Default Response");
+      }
+    }
+  });
+
+  it("declares bodiless answers, redirects and the exports' media types", () => {
+    const op = (key: string) => operations.find((o) => o.key === key)!.op;
+    expect(op("POST /api/v1/auth/password-reset").responses?.["202"]?.content).toBeUndefined();
+    expect(op("DELETE /api/v1/me/sessions/{id}").responses?.["204"]?.content).toBeUndefined();
+    expect(
+      op("GET /api/v1/auth/oauth/{provider}/start").responses?.["302"]?.headers,
+    ).toHaveProperty("location");
+    for (const key of [
+      "GET /api/v1/me/audit-events/export",
+      "GET /api/v1/organizations/{org}/audit-events/export",
+    ]) {
+      expect(Object.keys(op(key).responses?.["200"]?.content ?? {}).sort(), key).toEqual([
+        "application/x-ndjson",
+        "text/csv",
+      ]);
+    }
+    expect(Object.keys(op("GET /metrics").responses?.["200"]?.content ?? {})).toEqual([
+      "text/plain",
+    ]);
+  });
+
+  it("declares the errors each operation may answer with the one Error component", () => {
+    const op = (key: string) => operations.find((o) => o.key === key)!.op;
+    const statuses = (key: string) =>
+      Object.keys(op(key).responses ?? {}).filter((status) => status.startsWith("4"));
+    expect(statuses("POST /api/v1/organizations/{org}/invitations")).toEqual(
+      expect.arrayContaining(["400", "401", "403", "404", "413", "415", "429", "4XX"]),
+    );
+    // Public, without input: nothing to refuse for credentials or input.
+    expect(statuses("GET /api/v1/auth/providers")).toEqual(["429", "4XX"]);
+    expect(op("POST /api/v1/auth/sign-in").responses?.["429"]?.headers).toHaveProperty(
+      "retry-after",
+    );
+    for (const { key, op } of operations) {
+      for (const [status, response] of Object.entries(op.responses ?? {})) {
+        if (!/^[45]/.test(status)) continue;
+        expect(response.content?.["application/json"]?.schema, `${key} ${status}`).toEqual({
+          $ref: "#/components/schemas/Error",
+        });
+      }
+    }
+  });
+
+  it("refers to the named schemas as components rather than copying them", () => {
+    expect(Object.keys(doc.components?.schemas ?? {})).toEqual(
+      expect.arrayContaining([
+        "Error",
+        "User",
+        "Organization",
+        "Member",
+        "Session",
+        "ApiKey",
+        "AuditEvent",
+      ]),
+    );
+    const me = operations.find((o) => o.key === "GET /api/v1/me")!.op;
+    expect(JSON.stringify(me.responses?.["200"]?.content)).toContain("#/components/schemas/User");
+    const members = operations.find((o) => o.key === "GET /api/v1/organizations/{org}/members")!;
+    expect(JSON.stringify(members.op.responses?.["200"]?.content)).toContain(
+      "#/components/schemas/Member",
+    );
+  });
+
+  it("names its server, licence and tags", () => {
+    expect(doc.servers).toEqual([expect.objectContaining({ url: t.app.deps.config.publicUrl })]);
+    expect(doc.info.license).toEqual({ name: "MIT", identifier: "MIT" });
+    const described = new Map((doc.tags ?? []).map((tag) => [tag.name, tag.description]));
+    for (const { key, op } of operations) {
+      expect(op.tags?.length, key).toBe(1);
+      expect(described.get(op.tags![0]!), key).toBeTruthy();
     }
   });
 

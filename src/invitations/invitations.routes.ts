@@ -3,6 +3,7 @@ import type { Deps } from "../deps.js";
 import type { Api } from "../http/app-types.js";
 import { authOf } from "../http/authenticate.js";
 import { metaOf } from "../http/request-meta.js";
+import { Json, NoBody } from "../http/responses.js";
 import { Body, Page, PageQuery, pageLimit } from "../http/schemas.js";
 import { RoleSchema } from "../organizations/organization.js";
 import { CreatedInvitationSchema, PendingInvitationSchema } from "./invitation.js";
@@ -56,6 +57,12 @@ export function invitationRoutes(api: Api, deps: Deps): void {
     {
       schema: {
         tags: ["invitations"],
+        operationId: "createInvitations",
+        summary: "Invite people to an organization",
+        description:
+          "Owners (any role) and admins (admin or member). Creates one invitation per address and " +
+          "emails it, or returns its link (`delivery: link`); an address that cannot be invited " +
+          "is listed in `rejected`. A role the caller may not grant is 403 `forbidden` for all.",
         params: OrgParams,
         body: Body({
           emails: Type.Array(Type.String({ maxLength: 320 }), {
@@ -66,10 +73,13 @@ export function invitationRoutes(api: Api, deps: Deps): void {
           delivery: Type.Union([Type.Literal("email"), Type.Literal("link")]),
         }),
         response: {
-          201: Type.Object({
-            invitations: Type.Array(CreatedInvitationSchema),
-            rejected: Type.Array(Type.Object({ email: Type.String(), code: Type.String() })),
-          }),
+          201: Json(
+            "The invitations made, and the addresses refused with their codes.",
+            Type.Object({
+              invitations: Type.Array(CreatedInvitationSchema),
+              rejected: Type.Array(Type.Object({ email: Type.String(), code: Type.String() })),
+            }),
+          ),
         },
       },
     },
@@ -91,9 +101,12 @@ export function invitationRoutes(api: Api, deps: Deps): void {
     {
       schema: {
         tags: ["invitations"],
+        operationId: "listInvitations",
+        summary: "List an organization's pending invitations",
+        description: "Owners and admins. Invitations not yet answered or expired; changes nothing.",
         params: OrgParams,
         querystring: PageQuery,
-        response: { 200: Page(PendingInvitationSchema) },
+        response: { 200: Json("A page of pending invitations.", Page(PendingInvitationSchema)) },
       },
     },
     async (request) =>
@@ -108,7 +121,16 @@ export function invitationRoutes(api: Api, deps: Deps): void {
 
   api.delete(
     "/organizations/:org/invitations/:id",
-    { schema: { tags: ["invitations"], params: InvitationParams } },
+    {
+      schema: {
+        tags: ["invitations"],
+        operationId: "revokeInvitation",
+        summary: "Revoke an invitation",
+        description: "Owners and admins. The invitation's link stops working.",
+        params: InvitationParams,
+        response: { 204: NoBody("The invitation is revoked.") },
+      },
+    },
     async (request, reply) => {
       await revokeInvitation(
         deps,
@@ -126,8 +148,18 @@ export function invitationRoutes(api: Api, deps: Deps): void {
     {
       schema: {
         tags: ["invitations"],
+        operationId: "resendInvitation",
+        summary: "Resend an invitation",
+        description:
+          "Owners and admins. Gives the invitation a new token and expiry and sends it again " +
+          "(or returns its new link); the old link stops working.",
         params: InvitationParams,
-        response: { 202: Type.Object({ invitation: CreatedInvitationSchema }) },
+        response: {
+          202: Json(
+            "The renewed invitation (with `url` for link delivery).",
+            Type.Object({ invitation: CreatedInvitationSchema }),
+          ),
+        },
       },
     },
     async (request, reply) =>
@@ -148,7 +180,16 @@ export function invitationRoutes(api: Api, deps: Deps): void {
     "/invitations/:token",
     {
       config: { public: true },
-      schema: { tags: ["invitations"], params: TokenParams, response: { 200: PreviewSchema } },
+      schema: {
+        tags: ["invitations"],
+        operationId: "previewInvitation",
+        summary: "Preview an invitation by its token",
+        description:
+          "Anyone holding the link. What the invitation offers; changes nothing. 404 for a dead " +
+          "token, 410 `invitation_expired` for an expired one.",
+        params: TokenParams,
+        response: { 200: Json("The pending invitation.", PreviewSchema) },
+      },
     },
     async (request, reply) => {
       // The token is in the URL: keep it out of referrers and caches.
@@ -159,14 +200,36 @@ export function invitationRoutes(api: Api, deps: Deps): void {
 
   api.post(
     "/invitations/:token/accept",
-    { schema: { tags: ["invitations"], params: TokenParams, response: { 200: MembershipSchema } } },
+    {
+      schema: {
+        tags: ["invitations"],
+        operationId: "acceptInvitation",
+        summary: "Accept an invitation by its token",
+        description:
+          "The signed-in account whose verified email is the invited one. Joins the organization " +
+          "with the invited role and uses up the invitation.",
+        params: TokenParams,
+        response: { 200: Json("The new membership.", MembershipSchema) },
+      },
+    },
     async (request) =>
       respondByToken(deps, authOf(request), request.params.token, "accept", metaOf(request)),
   );
 
   api.post(
     "/invitations/:token/decline",
-    { schema: { tags: ["invitations"], params: TokenParams } },
+    {
+      schema: {
+        tags: ["invitations"],
+        operationId: "declineInvitation",
+        summary: "Decline an invitation by its token",
+        description:
+          "The signed-in account whose verified email is the invited one. The invitation is " +
+          "declined and its link stops working.",
+        params: TokenParams,
+        response: { 204: NoBody("The invitation is declined.") },
+      },
+    },
     async (request, reply) => {
       await respondByToken(deps, authOf(request), request.params.token, "decline", metaOf(request));
       return reply.code(204).send();
@@ -176,7 +239,16 @@ export function invitationRoutes(api: Api, deps: Deps): void {
   api.get(
     "/me/invitations",
     {
-      schema: { tags: ["me"], querystring: PageQuery, response: { 200: Page(MyInvitationSchema) } },
+      schema: {
+        tags: ["me"],
+        operationId: "listMyInvitations",
+        summary: "List the invitations addressed to the account",
+        description:
+          "Any caller with a session or an API key. Pending invitations to the account's " +
+          "verified email; changes nothing.",
+        querystring: PageQuery,
+        response: { 200: Json("A page of pending invitations.", Page(MyInvitationSchema)) },
+      },
     },
     async (request) =>
       listMyInvitations(
@@ -189,14 +261,36 @@ export function invitationRoutes(api: Api, deps: Deps): void {
 
   api.post(
     "/me/invitations/:id/accept",
-    { schema: { tags: ["me"], params: IdParams, response: { 200: MembershipSchema } } },
+    {
+      schema: {
+        tags: ["me"],
+        operationId: "acceptMyInvitation",
+        summary: "Accept an invitation of the account's list",
+        description:
+          "The signed-in account, for an invitation of `GET /me/invitations`. Joins the " +
+          "organization with the invited role.",
+        params: IdParams,
+        response: { 200: Json("The new membership.", MembershipSchema) },
+      },
+    },
     async (request) =>
       respondById(deps, authOf(request), request.params.id, "accept", metaOf(request)),
   );
 
   api.post(
     "/me/invitations/:id/decline",
-    { schema: { tags: ["me"], params: IdParams } },
+    {
+      schema: {
+        tags: ["me"],
+        operationId: "declineMyInvitation",
+        summary: "Decline an invitation of the account's list",
+        description:
+          "The signed-in account, for an invitation of `GET /me/invitations`. The invitation is " +
+          "declined.",
+        params: IdParams,
+        response: { 204: NoBody("The invitation is declined.") },
+      },
+    },
     async (request, reply) => {
       await respondById(deps, authOf(request), request.params.id, "decline", metaOf(request));
       return reply.code(204).send();

@@ -3,6 +3,7 @@ import type { Deps } from "../deps.js";
 import type { Api } from "../http/app-types.js";
 import { authOf } from "../http/authenticate.js";
 import { metaOf } from "../http/request-meta.js";
+import { Json, NoBody } from "../http/responses.js";
 import { Body, Page, pageLimit } from "../http/schemas.js";
 import { RoleSchema } from "../organizations/organization.js";
 import { MemberSchema } from "./member.js";
@@ -29,9 +30,14 @@ export function membershipRoutes(api: Api, deps: Deps): void {
     {
       schema: {
         tags: ["organizations"],
+        operationId: "listMembers",
+        summary: "List an organization's members",
+        description:
+          "Its members. `q` matches part of a name or email in any letter case, `role` keeps " +
+          "one role; changes nothing.",
         params: Type.Object({ org: Type.String({ minLength: 1, maxLength: 64 }) }),
         querystring: MembersQuery,
-        response: { 200: Page(MemberSchema) },
+        response: { 200: Json("A page of members.", Page(MemberSchema)) },
       },
     },
     async (request) => {
@@ -51,9 +57,14 @@ export function membershipRoutes(api: Api, deps: Deps): void {
     {
       schema: {
         tags: ["organizations"],
+        operationId: "changeMemberRole",
+        summary: "Change a member's role",
+        description:
+          "Owners (any role) and admins (between admin and member, never of an owner). Changes " +
+          "the member's role; 409 `last_owner` when it would leave no owner.",
         params: MemberParams,
         body: Body({ role: RoleSchema }),
-        response: { 200: MemberSchema },
+        response: { 200: Json("The member with the new role.", MemberSchema) },
       },
     },
     async (request) =>
@@ -69,7 +80,18 @@ export function membershipRoutes(api: Api, deps: Deps): void {
 
   api.delete(
     "/organizations/:org/members/:memberId",
-    { schema: { tags: ["organizations"], params: MemberParams } },
+    {
+      schema: {
+        tags: ["organizations"],
+        operationId: "removeMember",
+        summary: "Remove a member, or leave",
+        description:
+          "Owners (anyone), admins (admins and members, not an owner), and any member for " +
+          "themself (leaving). Ends the membership; 409 `last_owner` when it would leave no owner.",
+        params: MemberParams,
+        response: { 204: NoBody("The membership has ended.") },
+      },
+    },
     async (request, reply) => {
       await removeMember(
         deps,

@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { FastifyInstance } from "fastify";
+import Type from "typebox";
 import type { Deps } from "../deps.js";
 import { fail } from "../lib/errors.js";
 import { httpDuration, httpRequests, outboxBacklog, registry } from "./metrics.js";
@@ -28,7 +29,20 @@ export function metricsRoutes(app: FastifyInstance, deps: Deps): void {
     "/metrics",
     {
       config: { public: true, ownCredentials: true },
-      schema: { tags: ["meta"], description: "Prometheus metrics, text format." },
+      schema: {
+        tags: ["meta"],
+        operationId: "getMetrics",
+        summary: "Prometheus metrics",
+        description:
+          "For a Prometheus scraper: with `ATRIUM_METRICS_TOKEN` set, the caller sends it as a " +
+          "bearer token; without it, only clients on this machine. Changes nothing.",
+        response: {
+          200: {
+            description: "The metrics, Prometheus text format.",
+            content: { "text/plain": { schema: Type.String() } },
+          },
+        },
+      },
     },
     async (request, reply) => {
       const token = deps.config.metricsToken;

@@ -3,6 +3,7 @@ import type { Deps } from "../deps.js";
 import type { Api } from "../http/app-types.js";
 import { authOf } from "../http/authenticate.js";
 import { metaOf } from "../http/request-meta.js";
+import { Json, NoBody } from "../http/responses.js";
 import { Body, Page, PageQuery, pageLimit } from "../http/schemas.js";
 import { OrganizationSchema, RoleSchema } from "./organization.js";
 import {
@@ -29,8 +30,14 @@ export function organizationRoutes(api: Api, deps: Deps): void {
     {
       schema: {
         tags: ["organizations"],
+        operationId: "createOrganization",
+        summary: "Create an organization",
+        description:
+          "Any signed-in account (an organization-bound API key may not). Creates the " +
+          "organization, with a slug derived from its name unless one is given; the caller " +
+          "becomes its owner.",
         body: Body({ name: NameField, slug: Type.Optional(SlugField) }),
-        response: { 201: OrganizationSchema },
+        response: { 201: Json("The new organization.", OrganizationSchema) },
       },
     },
     async (request, reply) =>
@@ -42,7 +49,15 @@ export function organizationRoutes(api: Api, deps: Deps): void {
   api.get(
     "/organizations/:org",
     {
-      schema: { tags: ["organizations"], params: OrgParams, response: { 200: OrganizationSchema } },
+      schema: {
+        tags: ["organizations"],
+        operationId: "getOrganization",
+        summary: "Get an organization",
+        description:
+          "Its members. `{org}` is the id or the slug; changes nothing. Anyone else gets 404.",
+        params: OrgParams,
+        response: { 200: Json("The organization, with the caller's role.", OrganizationSchema) },
+      },
     },
     async (request) => getOrganization(deps, authOf(request), request.params.org, request.now),
   );
@@ -52,6 +67,11 @@ export function organizationRoutes(api: Api, deps: Deps): void {
     {
       schema: {
         tags: ["organizations"],
+        operationId: "updateOrganization",
+        summary: "Update an organization's settings",
+        description:
+          "Owners and admins. Changes the name, the slug or the email domains whose people may " +
+          "be invited; 409 `conflict` for a slug in use.",
         params: OrgParams,
         body: Body({
           name: Type.Optional(NameField),
@@ -60,7 +80,7 @@ export function organizationRoutes(api: Api, deps: Deps): void {
             Type.Array(Type.String({ minLength: 1, maxLength: 253 }), { maxItems: 50 }),
           ),
         }),
-        response: { 200: OrganizationSchema },
+        response: { 200: Json("The updated organization.", OrganizationSchema) },
       },
     },
     async (request) =>
@@ -69,7 +89,18 @@ export function organizationRoutes(api: Api, deps: Deps): void {
 
   api.delete(
     "/organizations/:org",
-    { schema: { tags: ["organizations"], params: OrgParams } },
+    {
+      schema: {
+        tags: ["organizations"],
+        operationId: "deleteOrganization",
+        summary: "Delete an organization",
+        description:
+          "Owners, through a fresh session. Deletes the organization with its memberships, " +
+          "invitations and API keys bound to it.",
+        params: OrgParams,
+        response: { 204: NoBody("The organization is deleted.") },
+      },
+    },
     async (request, reply) => {
       await deleteOrganization(deps, authOf(request), request.params.org, metaOf(request));
       return reply.code(204).send();
@@ -81,8 +112,13 @@ export function organizationRoutes(api: Api, deps: Deps): void {
     {
       schema: {
         tags: ["me"],
+        operationId: "listMyOrganizations",
+        summary: "List the account's organizations",
+        description:
+          "Any caller with a session or an API key (a bound key sees its organization only). " +
+          "The organizations the account belongs to, with its role; changes nothing.",
         querystring: PageQuery,
-        response: { 200: Page(MyOrganizationSchema) },
+        response: { 200: Json("A page of memberships.", Page(MyOrganizationSchema)) },
       },
     },
     async (request) =>

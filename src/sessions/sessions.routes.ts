@@ -3,6 +3,7 @@ import type { Deps } from "../deps.js";
 import type { Api } from "../http/app-types.js";
 import { accountAuthOf, authOf, freshAuthOf, sessionAuthOf } from "../http/authenticate.js";
 import { metaOf } from "../http/request-meta.js";
+import { Json, NoBody } from "../http/responses.js";
 import { Page, PageQuery, pageLimit } from "../http/schemas.js";
 import { clearSessionCookie } from "../http/session-cookie.js";
 import { listSessions, revokeOtherSessions, revokeSession, signOut } from "./sessions.service.js";
@@ -22,15 +23,40 @@ const SessionSchema = Type.Object(
 
 /** Signing out, and the account's list of signed-in devices. */
 export function sessionRoutes(api: Api, deps: Deps): void {
-  api.post("/auth/sign-out", { schema: { tags: ["auth"] } }, async (request, reply) => {
-    await signOut(deps, sessionAuthOf(request), metaOf(request));
-    clearSessionCookie(reply, deps.config);
-    return reply.code(204).send();
-  });
+  api.post(
+    "/auth/sign-out",
+    {
+      schema: {
+        tags: ["auth"],
+        operationId: "signOut",
+        summary: "Sign out",
+        description:
+          "The signed-in account, through its session cookie (not an API key). Deletes the " +
+          "session and clears the cookie.",
+        response: { 204: NoBody("Signed out; the cookie is cleared.") },
+      },
+    },
+    async (request, reply) => {
+      await signOut(deps, sessionAuthOf(request), metaOf(request));
+      clearSessionCookie(reply, deps.config);
+      return reply.code(204).send();
+    },
+  );
 
   api.get(
     "/me/sessions",
-    { schema: { tags: ["me"], querystring: PageQuery, response: { 200: Page(SessionSchema) } } },
+    {
+      schema: {
+        tags: ["me"],
+        operationId: "listMySessions",
+        summary: "List the account's sessions",
+        description:
+          "Any caller with a session or an API key. The account's signed-in devices, newest " +
+          "first, the current one marked; changes nothing.",
+        querystring: PageQuery,
+        response: { 200: Json("A page of sessions.", Page(SessionSchema)) },
+      },
+    },
     async (request) =>
       listSessions(
         deps,
@@ -42,7 +68,18 @@ export function sessionRoutes(api: Api, deps: Deps): void {
 
   api.delete(
     "/me/sessions/:id",
-    { schema: { tags: ["me"], params: Type.Object({ id: Type.String({ maxLength: 64 }) }) } },
+    {
+      schema: {
+        tags: ["me"],
+        operationId: "revokeMySession",
+        summary: "Revoke one of the account's sessions",
+        description:
+          "The signed-in account (an organization-bound API key may not). Signs that device out " +
+          "at once, in every process; revoking the current session also clears its cookie.",
+        params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
+        response: { 204: NoBody("The session is revoked.") },
+      },
+    },
     async (request, reply) => {
       const auth = accountAuthOf(request);
       await revokeSession(deps, auth, request.params.id, metaOf(request));
@@ -51,8 +88,22 @@ export function sessionRoutes(api: Api, deps: Deps): void {
     },
   );
 
-  api.delete("/me/sessions", { schema: { tags: ["me"] } }, async (request, reply) => {
-    await revokeOtherSessions(deps, freshAuthOf(deps, request), metaOf(request));
-    return reply.code(204).send();
-  });
+  api.delete(
+    "/me/sessions",
+    {
+      schema: {
+        tags: ["me"],
+        operationId: "revokeMyOtherSessions",
+        summary: "Revoke every other session",
+        description:
+          "The signed-in account, through a fresh session. Signs out every session of the " +
+          "account except the current one.",
+        response: { 204: NoBody("Every other session is revoked.") },
+      },
+    },
+    async (request, reply) => {
+      await revokeOtherSessions(deps, freshAuthOf(deps, request), metaOf(request));
+      return reply.code(204).send();
+    },
+  );
 }

@@ -1,0 +1,34 @@
+import Type, { type Static, type TSchema } from "typebox";
+import { ErrorResponse } from "./schemas.js";
+
+/**
+ * Response declarations for route schemas. Each carries what the answer means, which the
+ * OpenAPI document publishes as the response's description; Fastify serializes with the schema.
+ */
+
+/**
+ * A JSON answer. A named schema (with an `$id`: User, Member…) is wrapped rather than copied, so
+ * that the document refers to its component instead of inlining it.
+ */
+export const Json = <T extends TSchema>(description: string, schema: T) =>
+  typeof (schema as { $id?: unknown }).$id === "string"
+    ? Type.Unsafe<Static<T>>({ description, allOf: [schema] })
+    : Type.Unsafe<Static<T>>({ ...schema, description });
+
+/** An answer without a body (202, 204): `type: "null"` tells the document there is no content. */
+export const NoBody = (description: string) =>
+  Type.Unsafe<undefined>({ type: "null", description });
+
+/** A redirect to the `Location` header. */
+export const Redirect = (description: string) =>
+  Type.Unsafe<undefined>({
+    type: "null",
+    description,
+    headers: { location: Type.String({ format: "uri", description: "Where to go next." }) },
+  });
+
+/** The contract's error body, added once to the app (`addSchema`): the `Error` component. */
+export const ErrorComponent = { ...ErrorResponse, $id: "Error" };
+
+/** A reference to the `Error` component, typed as the error body. */
+export const ErrorBody = Type.Unsafe<Static<typeof ErrorResponse>>(Type.Ref("Error"));
