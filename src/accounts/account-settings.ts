@@ -16,7 +16,7 @@ import {
   renewSessionAuthentication,
 } from "../sessions/sessions.service.js";
 import { requireName, requireStrongPassword } from "./account-input.js";
-import { deleteAccountTokens } from "./account-tokens.js";
+import { voidAccountTokens } from "./account-tokens.js";
 import { deleteUser, findUserById, updateUser } from "./accounts.queries.js";
 import { toUser, type User } from "./user.js";
 
@@ -98,7 +98,8 @@ export async function updateProfile(
 
 /**
  * Changes the password (fresh session and the current password). The current session gets a
- * new token; with `revokeOtherSessions` every other device is signed out.
+ * new token; with `revokeOtherSessions` every other device is signed out. Pending account
+ * links (an email change asked for from a stolen session, say) all stop working.
  */
 export async function changePassword(
   deps: Deps,
@@ -111,7 +112,12 @@ export async function changePassword(
   const passwordHash = await deps.passwords.hash(input.newPassword);
   return transaction(deps.db, async (tx) => {
     await updateUser(tx.db, user.id, { password_hash: passwordHash, updated_at: meta.now });
-    await deleteAccountTokens(tx.db, user.id, ["password_reset"]);
+    await voidAccountTokens(tx, user.id, {
+      actor: userActor(user),
+      meta,
+      reason: "password_changed",
+      now: meta.now,
+    });
     const session = await renewSessionAuthentication(deps, tx, auth, meta.now);
     const ended = input.revokeOtherSessions
       ? await endUserSessions(deps, tx, user.id, auth.session.id)

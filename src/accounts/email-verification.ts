@@ -16,7 +16,7 @@ import { limitTokenGuesses, POLICIES, requireAttempt } from "../rate-limit/rate-
 import { publishAuthChange } from "../sessions/auth-changes.js";
 import type { AuthState } from "../sessions/session-cache.js";
 import { accountLink, requireEmail } from "./account-input.js";
-import { consumeAccountToken, deleteAccountTokens, issueAccountToken } from "./account-tokens.js";
+import { consumeAccountToken, issueAccountToken, voidAccountTokens } from "./account-tokens.js";
 import { findUserByCanonicalEmail, lockUser, updateUser } from "./accounts.queries.js";
 
 const DEAD_LINK = "This verification link is invalid or has expired; ask for a new one.";
@@ -148,11 +148,13 @@ export async function verifyEmail(
         email_verified_at: meta.now,
         updated_at: meta.now,
       });
-      await deleteAccountTokens(tx.db, user.id, [
-        "email_verification",
-        "email_change",
-        "password_reset",
-      ]);
+      // Links sent before the move (a reset to the old address, say) end with it.
+      await voidAccountTokens(tx, user.id, {
+        actor,
+        meta,
+        reason: "email_changed",
+        now: meta.now,
+      });
       await publishAuthChange(tx, deps.sessionCache, { userId: user.id });
       await enqueueEmail(tx, emailChangedNotice(user.email, user.name, newEmail), meta.now);
       await recordAuditEvent(tx, meta, {
