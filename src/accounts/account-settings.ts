@@ -1,6 +1,7 @@
 import { actorOf, recordAuditEvent, userActor } from "../audit/audit-events.js";
 import { transaction } from "../db/transaction.js";
 import type { Deps } from "../deps.js";
+import { revokeInvitationsBeyondAuthority } from "../invitations/inviter-authority.js";
 import { fail } from "../lib/errors.js";
 import type { RequestMeta } from "../lib/request-meta.js";
 import { enqueueEmail } from "../mail/outbox.js";
@@ -134,9 +135,9 @@ export async function changePassword(
 }
 
 /**
- * Deletes the account with its sessions and tokens; its audit events stay. Refused with
- * last_owner while it is the only owner of an organization that has other members; an
- * organization it alone belongs to goes with it.
+ * Deletes the account with its sessions and tokens, and revokes the invitations it sent; its
+ * audit events stay. Refused with last_owner while it is the only owner of an organization
+ * that has other members; an organization it alone belongs to goes with it.
  */
 export async function deleteAccount(deps: Deps, auth: AuthState, meta: RequestMeta): Promise<void> {
   await transaction(deps.db, async (tx) => {
@@ -167,6 +168,15 @@ export async function deleteAccount(deps: Deps, auth: AuthState, meta: RequestMe
         metadata: { reason: "last member deleted their account" },
       });
     }
+    // Before the row goes: deleting it would forget who sent the invitations.
+    await revokeInvitationsBeyondAuthority(tx, {
+      inviterUserId: auth.user.id,
+      role: null,
+      reason: "inviter_deleted",
+      actor: actorOf(auth),
+      meta,
+      now: meta.now,
+    });
     await deleteUser(tx.db, auth.user.id);
     await publishAuthChange(tx, deps.sessionCache, { userId: auth.user.id });
     await recordAuditEvent(tx, meta, {

@@ -12,7 +12,11 @@ export const TOKEN_TTL_MS: Record<AccountTokenPurpose, number> = {
   email_change: 24 * 60 * 60_000,
 };
 
-const ALL_PURPOSES: AccountTokenPurpose[] = ["email_change", "email_verification", "password_reset"];
+const ALL_PURPOSES: AccountTokenPurpose[] = [
+  "email_change",
+  "email_verification",
+  "password_reset",
+];
 
 /**
  * Issues a one-time token for a link in an email, replacing any earlier token of the same
