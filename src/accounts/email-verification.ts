@@ -15,6 +15,7 @@ import {
 import { limitTokenGuesses, POLICIES, requireAttempt } from "../rate-limit/rate-limit.js";
 import { publishAuthChange } from "../sessions/auth-changes.js";
 import type { AuthState } from "../sessions/session-cache.js";
+import { sessionExists } from "../sessions/sessions.queries.js";
 import { accountLink, requireEmail } from "./account-input.js";
 import { consumeAccountToken, issueAccountToken, voidAccountTokens } from "./account-tokens.js";
 import { findUserByCanonicalEmail, lockUser, updateUser } from "./accounts.queries.js";
@@ -80,6 +81,12 @@ export async function requestEmailChange(
     throw fail("email_taken", "Another account already uses this email address.");
   }
   await transaction(deps.db, async (tx) => {
+    // Every action that voids the account's links holds this lock until it commits: the
+    // session is looked up after it, so one signed out meanwhile cannot leave a fresh link.
+    await lockUser(tx.db, auth.user.id);
+    if (!(await sessionExists(tx.db, auth.session.id))) {
+      throw fail("unauthenticated", "Your session has ended; sign in again.");
+    }
     const token = await issueAccountToken(tx.db, {
       userId: auth.user.id,
       purpose: "email_change",

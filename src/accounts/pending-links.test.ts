@@ -145,6 +145,28 @@ describe("an email change asked for from a stolen session", () => {
   });
 });
 
+describe("an email change asked for while its session is being signed out", () => {
+  it("leaves no link that works, whichever commits first", async () => {
+    for (let round = 0; round < 8; round++) {
+      const owner = await signUpUser(t);
+      const thief = t.client();
+      expect((await signIn(owner.email, STRONG_PASSWORD, thief)).status).toBe(200);
+      const thiefAddress = address("racer", "evil.example");
+      const [asked, signedOut] = await Promise.all([
+        thief.post("/me/email", { newEmail: thiefAddress }),
+        owner.client.delete("/me/sessions"),
+      ]);
+      expect(signedOut.status).toBe(204);
+      if (asked.status !== 202) {
+        expectError(asked, 401, "unauthenticated");
+        continue;
+      }
+      expectError(await verify(await linkTo(thiefAddress, "verify-email")), 404, "not_found");
+      expect((await owner.client.get("/me")).body.email).toBe(owner.email);
+    }
+  });
+});
+
 type Account = Awaited<ReturnType<typeof signUpUser>>;
 
 interface Voiding {
