@@ -240,9 +240,9 @@ const VOIDING: Voiding[] = [
 ];
 
 describe("each action that throws an intruder out", () => {
-  it.each(VOIDING)(
-    "$label ends the pending email change, verification and reset links",
-    async ({ reason, actor, password, act }) => {
+  it.each(VOIDING.map((voiding) => [voiding.label, voiding] as const))(
+    "%s ends the pending email change, verification and reset links",
+    async (_label, { reason, actor, password, act }) => {
       const account = await signUpUser(t);
       const verification = await linkTo(account.email, "verify-email");
       const newEmail = address("moving");
