@@ -1,3 +1,4 @@
+import { revokeAllUserApiKeys } from "../api-keys/api-keys.queries.js";
 import { type Actor, recordAuditEvent } from "../audit/audit-events.js";
 import { transaction } from "../db/transaction.js";
 import type { Deps } from "../deps.js";
@@ -5,6 +6,7 @@ import { fail } from "../lib/errors.js";
 import { publishAuthChange } from "../sessions/auth-changes.js";
 import { endUserSessions } from "../sessions/sessions.service.js";
 import { requireEmail } from "./account-input.js";
+import { voidAccountTokens } from "./account-tokens.js";
 import { findUserByCanonicalEmail, updateUser } from "./accounts.queries.js";
 
 /** Operator actions: what `atrium users …` and `atrium sessions …` do. */
@@ -93,8 +95,9 @@ export async function showAccount(deps: Deps, email: string) {
 }
 
 /**
- * Disables an account: it cannot sign in, and its sessions and API keys stop working on their
- * next request in every process. Enabling lets it sign in again (its sessions stay ended).
+ * Disables an account: it cannot sign in, its sessions end and its API keys are revoked (so
+ * enabling it later brings none of them back), and its pending links die, in every process.
+ * Enabling lets it sign in again.
  */
 export async function setAccountDisabled(deps: Deps, email: string, disabled: boolean) {
   const user = await getUserByEmail(deps, email);
@@ -105,7 +108,18 @@ export async function setAccountDisabled(deps: Deps, email: string, disabled: bo
       updated_at: now,
     });
     if (!updated) throw fail("not_found", `No account has the email address ${email}.`);
-    const ended = disabled ? await endUserSessions(deps, tx, user.id) : [];
+    let ended: string[] = [];
+    let revokedKeys: string[] = [];
+    if (disabled) {
+      ended = await endUserSessions(deps, tx, user.id);
+      revokedKeys = await revokeAllUserApiKeys(tx.db, user.id, now);
+      await voidAccountTokens(tx, user.id, {
+        actor: OPERATOR,
+        meta: null,
+        reason: "account_disabled",
+        now,
+      });
+    }
     await publishAuthChange(tx, deps.sessionCache, { userId: user.id });
     await recordAuditEvent(
       tx,
@@ -115,20 +129,32 @@ export async function setAccountDisabled(deps: Deps, email: string, disabled: bo
         actor: OPERATOR,
         subjectUserId: user.id,
         target: { type: "user", id: user.id },
-        metadata: disabled ? { sessionsRevoked: ended.length } : {},
+        metadata: disabled
+          ? { sessionsRevoked: ended.length, apiKeysRevoked: revokedKeys.length }
+          : {},
       },
       now,
     );
-    return { ...summarise(updated), sessionsRevoked: ended.length };
+    return {
+      ...summarise(updated),
+      sessionsRevoked: ended.length,
+      apiKeysRevoked: revokedKeys.length,
+    };
   });
 }
 
-/** Signs an account out everywhere. */
+/** Signs an account out everywhere, and ends its pending links as signing out others does. */
 export async function revokeAccountSessions(deps: Deps, email: string) {
   const user = await getUserByEmail(deps, email);
   const now = deps.clock.now();
   return transaction(deps.db, async (tx) => {
     const ended = await endUserSessions(deps, tx, user.id);
+    await voidAccountTokens(tx, user.id, {
+      actor: OPERATOR,
+      meta: null,
+      reason: "sessions_revoked",
+      now,
+    });
     await recordAuditEvent(
       tx,
       null,

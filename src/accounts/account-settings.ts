@@ -1,6 +1,7 @@
 import { actorOf, recordAuditEvent, userActor } from "../audit/audit-events.js";
 import { transaction } from "../db/transaction.js";
 import type { Deps } from "../deps.js";
+import { revokeInvitationsBeyondAuthority } from "../invitations/inviter-authority.js";
 import { fail } from "../lib/errors.js";
 import type { RequestMeta } from "../lib/request-meta.js";
 import { enqueueEmail } from "../mail/outbox.js";
@@ -16,7 +17,7 @@ import {
   renewSessionAuthentication,
 } from "../sessions/sessions.service.js";
 import { requireName, requireStrongPassword } from "./account-input.js";
-import { deleteAccountTokens } from "./account-tokens.js";
+import { voidAccountTokens } from "./account-tokens.js";
 import { deleteUser, findUserById, updateUser } from "./accounts.queries.js";
 import { toUser, type User } from "./user.js";
 
@@ -98,7 +99,8 @@ export async function updateProfile(
 
 /**
  * Changes the password (fresh session and the current password). The current session gets a
- * new token; with `revokeOtherSessions` every other device is signed out.
+ * new token; with `revokeOtherSessions` every other device is signed out. Pending account
+ * links (an email change asked for from a stolen session, say) all stop working.
  */
 export async function changePassword(
   deps: Deps,
@@ -111,7 +113,12 @@ export async function changePassword(
   const passwordHash = await deps.passwords.hash(input.newPassword);
   return transaction(deps.db, async (tx) => {
     await updateUser(tx.db, user.id, { password_hash: passwordHash, updated_at: meta.now });
-    await deleteAccountTokens(tx.db, user.id, ["password_reset"]);
+    await voidAccountTokens(tx, user.id, {
+      actor: userActor(user),
+      meta,
+      reason: "password_changed",
+      now: meta.now,
+    });
     const session = await renewSessionAuthentication(deps, tx, auth, meta.now);
     const ended = input.revokeOtherSessions
       ? await endUserSessions(deps, tx, user.id, auth.session.id)
@@ -128,9 +135,9 @@ export async function changePassword(
 }
 
 /**
- * Deletes the account with its sessions and tokens; its audit events stay. Refused with
- * last_owner while it is the only owner of an organization that has other members; an
- * organization it alone belongs to goes with it.
+ * Deletes the account with its sessions and tokens, and revokes the invitations it sent; its
+ * audit events stay. Refused with last_owner while it is the only owner of an organization
+ * that has other members; an organization it alone belongs to goes with it.
  */
 export async function deleteAccount(deps: Deps, auth: AuthState, meta: RequestMeta): Promise<void> {
   await transaction(deps.db, async (tx) => {
@@ -161,6 +168,15 @@ export async function deleteAccount(deps: Deps, auth: AuthState, meta: RequestMe
         metadata: { reason: "last member deleted their account" },
       });
     }
+    // Before the row goes: deleting it would forget who sent the invitations.
+    await revokeInvitationsBeyondAuthority(tx, {
+      inviterUserId: auth.user.id,
+      role: null,
+      reason: "inviter_deleted",
+      actor: actorOf(auth),
+      meta,
+      now: meta.now,
+    });
     await deleteUser(tx.db, auth.user.id);
     await publishAuthChange(tx, deps.sessionCache, { userId: auth.user.id });
     await recordAuditEvent(tx, meta, {

@@ -15,8 +15,9 @@ import {
 import { limitTokenGuesses, POLICIES, requireAttempt } from "../rate-limit/rate-limit.js";
 import { publishAuthChange } from "../sessions/auth-changes.js";
 import type { AuthState } from "../sessions/session-cache.js";
+import { sessionExists } from "../sessions/sessions.queries.js";
 import { accountLink, requireEmail } from "./account-input.js";
-import { consumeAccountToken, deleteAccountTokens, issueAccountToken } from "./account-tokens.js";
+import { consumeAccountToken, issueAccountToken, voidAccountTokens } from "./account-tokens.js";
 import { findUserByCanonicalEmail, lockUser, updateUser } from "./accounts.queries.js";
 
 const DEAD_LINK = "This verification link is invalid or has expired; ask for a new one.";
@@ -80,6 +81,12 @@ export async function requestEmailChange(
     throw fail("email_taken", "Another account already uses this email address.");
   }
   await transaction(deps.db, async (tx) => {
+    // Every action that voids the account's links holds this lock until it commits: the
+    // session is looked up after it, so one signed out meanwhile cannot leave a fresh link.
+    await lockUser(tx.db, auth.user.id);
+    if (!(await sessionExists(tx.db, auth.session.id))) {
+      throw fail("unauthenticated", "Your session has ended; sign in again.");
+    }
     const token = await issueAccountToken(tx.db, {
       userId: auth.user.id,
       purpose: "email_change",
@@ -148,11 +155,13 @@ export async function verifyEmail(
         email_verified_at: meta.now,
         updated_at: meta.now,
       });
-      await deleteAccountTokens(tx.db, user.id, [
-        "email_verification",
-        "email_change",
-        "password_reset",
-      ]);
+      // Links sent before the move (a reset to the old address, say) end with it.
+      await voidAccountTokens(tx, user.id, {
+        actor,
+        meta,
+        reason: "email_changed",
+        now: meta.now,
+      });
       await publishAuthChange(tx, deps.sessionCache, { userId: user.id });
       await enqueueEmail(tx, emailChangedNotice(user.email, user.name, newEmail), meta.now);
       await recordAuditEvent(tx, meta, {

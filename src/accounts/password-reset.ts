@@ -1,9 +1,9 @@
+import { revokeAllUserApiKeys } from "../api-keys/api-keys.queries.js";
 import { recordAuditEvent, userActor } from "../audit/audit-events.js";
 import { transaction } from "../db/transaction.js";
 import type { Deps } from "../deps.js";
 import { fail } from "../lib/errors.js";
 import type { RequestMeta } from "../lib/request-meta.js";
-import { hashToken, isWellFormedToken } from "../lib/tokens.js";
 import { enqueueEmail } from "../mail/outbox.js";
 import { passwordChangedNotice, passwordResetEmail } from "../mail/templates.js";
 import {
@@ -15,7 +15,12 @@ import {
 } from "../rate-limit/rate-limit.js";
 import { endUserSessions } from "../sessions/sessions.service.js";
 import { accountLink, requireEmail, requireStrongPassword } from "./account-input.js";
-import { consumeAccountToken, deleteAccountTokens, issueAccountToken } from "./account-tokens.js";
+import {
+  consumeAccountToken,
+  findLiveAccountToken,
+  issueAccountToken,
+  voidAccountTokens,
+} from "./account-tokens.js";
 import { findUserByCanonicalEmail, findUserById, updateUser } from "./accounts.queries.js";
 
 const DEAD_LINK = "This password reset link is invalid or has expired; ask for a new one.";
@@ -72,15 +77,9 @@ export async function confirmPasswordReset(
   meta: RequestMeta,
 ): Promise<void> {
   await limitTokenGuesses(deps.db, meta.ipAddress, meta.now);
-  if (!isWellFormedToken(input.token)) throw fail("not_found", DEAD_LINK);
   // Read first (without using the token) so that a weak new password does not burn the link.
-  const pending = await deps.db
-    .selectFrom("account_tokens")
-    .select(["user_id", "expires_at"])
-    .where("token_hash", "=", hashToken(input.token))
-    .where("purpose", "=", "password_reset")
-    .executeTakeFirst();
-  if (!pending || pending.expires_at <= meta.now) throw fail("not_found", DEAD_LINK);
+  const pending = await findLiveAccountToken(deps.db, input.token, ["password_reset"], meta.now);
+  if (!pending) throw fail("not_found", DEAD_LINK);
   const owner = await findUserById(deps.db, pending.user_id);
   if (!owner) throw fail("not_found", DEAD_LINK);
   requireStrongPassword(deps.config, input.password, owner);
@@ -98,17 +97,16 @@ export async function confirmPasswordReset(
       updated_at: meta.now,
     });
     if (!user) throw fail("not_found", DEAD_LINK);
-    await deleteAccountTokens(tx.db, user.id, ["password_reset"]);
+    // Whoever held the account before the reset (say, someone who signed up with this address
+    // first) must not keep a way in: not a session, not a key, not a pending email change.
+    await voidAccountTokens(tx, user.id, {
+      actor: userActor(user),
+      meta,
+      reason: "password_reset",
+      now: meta.now,
+    });
     const ended = await endUserSessions(deps, tx, user.id);
-    // Keys go too: whoever held the account before the reset (say, someone who signed up
-    // with this address first) must not keep a way in.
-    const revokedKeys = await tx.db
-      .updateTable("api_keys")
-      .set({ revoked_at: meta.now })
-      .where("user_id", "=", user.id)
-      .where("revoked_at", "is", null)
-      .returning("id")
-      .execute();
+    const revokedKeys = await revokeAllUserApiKeys(tx.db, user.id, meta.now);
     await enqueueEmail(tx, passwordChangedNotice(user.email, user.name, "reset"), meta.now);
     await recordAuditEvent(tx, meta, {
       action: "user.password_reset",

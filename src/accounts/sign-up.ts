@@ -99,6 +99,7 @@ export async function signUp(
         // An emailed invitation's link proved the mailbox; a shared link proves nothing.
         email_verified_at: invitation?.delivery === "email" ? meta.now : null,
         disabled_at: null,
+        credentials_epoch: 0,
         created_at: meta.now,
         updated_at: meta.now,
       };

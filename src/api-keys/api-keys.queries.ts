@@ -59,6 +59,22 @@ export async function revokeUserApiKey(db: Executor, userId: string, id: string,
     .executeTakeFirst();
 }
 
+/** Revokes every live key of the user (password reset, disabled account); returns their ids. */
+export async function revokeAllUserApiKeys(
+  db: Executor,
+  userId: string,
+  now: Date,
+): Promise<string[]> {
+  const rows = await db
+    .updateTable("api_keys")
+    .set({ revoked_at: now })
+    .where("user_id", "=", userId)
+    .where("revoked_at", "is", null)
+    .returning("id")
+    .execute();
+  return rows.map((r) => r.id);
+}
+
 export async function touchApiKey(db: Executor, id: string, now: Date): Promise<void> {
   await db.updateTable("api_keys").set({ last_used_at: now }).where("id", "=", id).execute();
 }

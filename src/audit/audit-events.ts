@@ -33,8 +33,10 @@ export const AUDIT_ACTIONS = [
   "identity.unlinked",
   "user.disabled",
   "user.enabled",
-  // Beyond the contract's list: a profile change (name).
+  // Beyond the contract's list: a profile change (name), and a pending email change that a
+  // password reset or change, signing out other sessions or disabling the account cancelled.
   "user.updated",
+  "user.email_change_cancelled",
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -130,19 +130,22 @@ Lists accounts, oldest first (100 by default); --search matches part of the emai
   {
     words: ["users", "disable"],
     usage:
-      "Usage: atrium users disable <email> [--json]\n\nThe account can no longer sign in; its sessions and API keys stop working at once.",
+      "Usage: atrium users disable <email> [--json]\n\nThe account can no longer sign in; its sessions end and its API keys are revoked at once (enabling it brings neither back).",
     options: json,
     argument: "email",
     toCommand: (_v, email) => ({ command: "users-disable", email: email! }),
     print: (body) => {
-      const a = body as { email: string; sessionsRevoked: number };
-      console.log(`Disabled ${a.email}; ${a.sessionsRevoked} session(s) ended.`);
+      const a = body as { email: string; sessionsRevoked: number; apiKeysRevoked: number };
+      console.log(
+        `Disabled ${a.email}; ${a.sessionsRevoked} session(s) ended, ${a.apiKeysRevoked} API key(s) revoked.`,
+      );
       return undefined;
     },
   },
   {
     words: ["users", "enable"],
-    usage: "Usage: atrium users enable <email> [--json]\n\nThe account can sign in again.",
+    usage:
+      "Usage: atrium users enable <email> [--json]\n\nThe account can sign in again; the sessions and API keys that disabling ended stay ended.",
     options: json,
     argument: "email",
     toCommand: (_v, email) => ({ command: "users-enable", email: email! }),

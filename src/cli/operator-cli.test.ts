@@ -260,11 +260,13 @@ describe("on a database no server holds", () => {
 describe("while atrium serve runs on the same database", () => {
   beforeAll(up);
 
-  it("users disable stops sign-in, ends the account's sessions and keys at once, and enable restores sign-in", async () => {
+  it("users disable stops sign-in, ends the account's sessions and keys at once, and enable restores sign-in but no key", async () => {
     for (const cookie of fixtures.aliceCookies) expect((await me(cookie)).status).toBe(200);
     const disabled = await atrium("users", "disable", ALICE);
     expect(disabled.code).toBe(0);
-    expect(disabled.stdout.trim()).toBe(`Disabled ${ALICE}; 2 session(s) ended.`);
+    expect(disabled.stdout.trim()).toBe(
+      `Disabled ${ALICE}; 2 session(s) ended, 1 API key(s) revoked.`,
+    );
     for (const cookie of fixtures.aliceCookies) {
       const answer = await me(cookie);
       expect([answer.status, answer.body.error.code]).toEqual([401, "unauthenticated"]);
@@ -284,8 +286,14 @@ describe("while atrium serve runs on the same database", () => {
     const back = await signIn(ALICE);
     expect(back.status).toBe(200);
     expect((await me(back.cookie)).body.email).toBe(ALICE);
-    // Enabling lets the account sign in again; the sessions it had stay ended.
+    // Enabling lets the account sign in again; the sessions and keys it had stay ended.
     expect((await me(fixtures.aliceCookies[0])).status).toBe(401);
+    const keyAfter = await serverRequest(server!, "GET", "/me", { apiKey: fixtures.apiKey });
+    expect([keyAfter.status, keyAfter.body.error.code]).toEqual([401, "unauthenticated"]);
+    expect((await json("users", "show", ALICE)).body).toMatchObject({
+      disabled: false,
+      apiKeys: 0,
+    });
   });
 
   it("sessions revoke --user signs the account out on every device", async () => {
@@ -314,7 +322,7 @@ describe("while atrium serve runs on the same database", () => {
       action: "user.disabled",
       actor: { type: "system", id: "cli" },
       target: { type: "user", id: expect.stringMatching(/^usr_/) },
-      metadata: { sessionsRevoked: 2 },
+      metadata: { sessionsRevoked: 2, apiKeysRevoked: 1 },
     });
     const all = await atrium("audit", "export");
     expect(all.stdout.trimEnd().split("\n")).toHaveLength(verify.body.events);

@@ -10,6 +10,8 @@ export interface UsersTable {
   password_hash: string | null;
   email_verified_at: Date | null;
   disabled_at: Date | null;
+  /** Moved on by everything that voids the account's pending links (see account-tokens.ts). */
+  credentials_epoch: number;
   created_at: Date;
   updated_at: Date;
 }
@@ -35,6 +37,8 @@ export interface AccountTokensTable {
   user_id: string;
   purpose: AccountTokenPurpose;
   email: string;
+  /** The account's credentials epoch when the token was issued; any other epoch is dead. */
+  credentials_epoch: number;
   created_at: Date;
   expires_at: Date;
 }

@@ -45,7 +45,9 @@ export async function inviteMembers(
   meta: RequestMeta,
 ) {
   return transaction(deps.db, async (tx) => {
-    const scope = await openOrganization(tx.db, ref, auth);
+    // The inviter's role is held until commit: a removal or demotion racing with this waits,
+    // then revokes what was sent (see inviter-authority.ts).
+    const scope = await openOrganization(tx.db, ref, auth, { holdRole: true });
     authorize(deps, auth, scope, { type: "invitation:create", role: input.role }, meta.now);
     return createInvitations(deps, tx, scope.organization, input, {
       actor: actorOf(auth),

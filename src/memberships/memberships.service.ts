@@ -3,6 +3,7 @@ import { actorOf, recordAuditEvent } from "../audit/audit-events.js";
 import type { MemberRow, Role } from "../db/schema.js";
 import { type Tx, transaction } from "../db/transaction.js";
 import type { Deps } from "../deps.js";
+import { revokeInvitationsBeyondAuthority } from "../invitations/inviter-authority.js";
 import { fail } from "../lib/errors.js";
 import type { RequestMeta } from "../lib/request-meta.js";
 import { authorize, openOrganization } from "../organizations/organization-access.js";
@@ -99,11 +100,23 @@ export async function changeMemberRole(
       target: { type: "member", id: target.id },
       metadata: { from: target.role, to: role },
     });
+    await revokeInvitationsBeyondAuthority(tx, {
+      inviterUserId: target.user_id,
+      organizationId: scope.organization.id,
+      role,
+      reason: "inviter_demoted",
+      actor: actorOf(auth),
+      meta,
+      now: meta.now,
+    });
     return toMember({ ...updated, email: user.email, name: user.name });
   });
 }
 
-/** Removes a member, or (for one's own membership) leaves; never the last owner. */
+/**
+ * Removes a member, or (for one's own membership) leaves; never the last owner. The
+ * invitations they sent and that are still pending go with them.
+ */
 export async function removeMember(
   deps: Deps,
   auth: AuthState,
@@ -130,6 +143,15 @@ export async function removeMember(
       subjectUserId: target.user_id,
       target: { type: "member", id: target.id },
       metadata: { role: target.role },
+    });
+    await revokeInvitationsBeyondAuthority(tx, {
+      inviterUserId: target.user_id,
+      organizationId: scope.organization.id,
+      role: null,
+      reason: leaving ? "inviter_left" : "inviter_removed",
+      actor: actorOf(auth),
+      meta,
+      now: meta.now,
     });
   });
 }

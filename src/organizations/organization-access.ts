@@ -22,7 +22,7 @@ export async function openOrganization(
   db: Deps["db"] | Transaction<DB>,
   ref: string,
   auth: AuthState,
-  options: { lock?: boolean } = {},
+  options: { lock?: boolean; holdRole?: boolean } = {},
 ): Promise<OrganizationScope> {
   const scope = await findOrganizationForMember(db, ref, auth.user.id, options);
   if (!scope) throw fail("not_found", NOT_FOUND);

@@ -22,7 +22,7 @@ export async function findOrganizationForMember(
   db: Executor,
   ref: string,
   userId: string,
-  options: { lock?: boolean } = {},
+  options: { lock?: boolean; holdRole?: boolean } = {},
 ): Promise<{ organization: OrganizationRow; member: MemberRow } | undefined> {
   const { column, value } = whereRef(ref);
   let query = db
@@ -45,6 +45,9 @@ export async function findOrganizationForMember(
   // Locking the membership row too makes Postgres re-read it once the wait is over, so the role
   // checked is the one after the change we waited for (a just-demoted owner is no owner).
   if (options.lock) query = query.forUpdate(["o", "m"]);
+  // With `holdRole`, the membership alone is share-locked: the caller's role cannot change
+  // or end until this transaction commits, while others acting in the organization go on.
+  else if (options.holdRole) query = query.forShare(["m"]);
   const row = await query.executeTakeFirst();
   if (!row) return undefined;
   return {

@@ -25,6 +25,11 @@ const MANAGES: Record<Role, readonly Role[]> = {
   member: [],
 };
 
+/** May a member with this role (null: no longer a member) grant `granted`, by invitation or role change? */
+export function mayGrant(role: Role | null, granted: Role): boolean {
+  return role !== null && MANAGES[role].includes(granted);
+}
+
 export type OrganizationAction =
   | { type: keyof typeof TABLE }
   | { type: "invitation:create"; role: Role }
@@ -43,7 +48,7 @@ export interface OrganizationActor {
 export function can(actor: OrganizationActor, action: OrganizationAction): boolean {
   switch (action.type) {
     case "invitation:create":
-      return MANAGES[actor.role].includes(action.role);
+      return mayGrant(actor.role, action.role);
     case "member:change_role":
       return (
         MANAGES[actor.role].includes(action.target.role) &&

@@ -30,6 +30,11 @@ export function findSessionWithUser(db: Executor, tokenHash: string) {
     .executeTakeFirst();
 }
 
+export async function sessionExists(db: Executor, id: string): Promise<boolean> {
+  const row = await db.selectFrom("sessions").select("id").where("id", "=", id).executeTakeFirst();
+  return row !== undefined;
+}
+
 /** Sliding renewal; matches nothing once the session is gone, so a revoked session stays revoked. */
 export async function renewSession(
   db: Executor,

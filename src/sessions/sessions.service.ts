@@ -1,3 +1,4 @@
+import { voidAccountTokens } from "../accounts/account-tokens.js";
 import { actorOf, recordAuditEvent } from "../audit/audit-events.js";
 import { type Tx, transaction } from "../db/transaction.js";
 import type { Deps } from "../deps.js";
@@ -219,7 +220,10 @@ export async function revokeSession(
   });
 }
 
-/** Signs out every other device: revokes all of the account's sessions but this one. */
+/**
+ * Signs out every other device: revokes all of the account's sessions but this one, and the
+ * account's pending links, so that another device's email change request dies with it.
+ */
 export async function revokeOtherSessions(
   deps: Deps,
   state: AuthState,
@@ -227,6 +231,12 @@ export async function revokeOtherSessions(
 ): Promise<number> {
   return transaction(deps.db, async (tx) => {
     const ids = await endUserSessions(deps, tx, state.user.id, state.session.id);
+    await voidAccountTokens(tx, state.user.id, {
+      actor: actorOf(state),
+      meta,
+      reason: "sessions_revoked",
+      now: meta.now,
+    });
     await recordAuditEvent(tx, meta, {
       action: "session.revoked",
       actor: actorOf(state),
