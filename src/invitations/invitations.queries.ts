@@ -117,7 +117,12 @@ export function listPendingInvitations(
 export function listInvitationsForEmail(
   db: Executor,
   emailCanonical: string,
-  page: { limit: number; afterId?: string | undefined; now: Date },
+  page: {
+    limit: number;
+    afterId?: string | undefined;
+    now: Date;
+    onlyOrganizationId?: string | null | undefined;
+  },
 ) {
   let query = db
     .selectFrom("invitations as i")
@@ -133,6 +138,8 @@ export function listInvitationsForEmail(
     .where("i.email_canonical", "=", emailCanonical)
     .where("i.status", "=", "pending")
     .where("i.expires_at", ">", page.now);
+  if (page.onlyOrganizationId)
+    query = query.where("i.organization_id", "=", page.onlyOrganizationId);
   if (page.afterId) query = query.where("i.id", ">", page.afterId);
   return query
     .orderBy("i.id")
