@@ -147,6 +147,23 @@ export function listInvitationsForEmail(
     .execute();
 }
 
+/** Which of these canonical emails have a pending invitation to the organization. */
+export async function pendingInvitationEmails(
+  db: Executor,
+  organizationId: string,
+  emails: string[],
+): Promise<Set<string>> {
+  if (emails.length === 0) return new Set();
+  const rows = await db
+    .selectFrom("invitations")
+    .select("email_canonical")
+    .where("organization_id", "=", organizationId)
+    .where("email_canonical", "in", emails)
+    .where("status", "=", "pending")
+    .execute();
+  return new Set(rows.map((r) => r.email_canonical));
+}
+
 /** Which of these canonical emails already belong to members of the organization. */
 export async function memberEmails(
   db: Executor,
