@@ -28,6 +28,8 @@ export interface Config {
   readonly auditRetentionMs: number | undefined;
   /** Bearer token for GET /metrics; without it, only loopback clients may scrape. */
   readonly metricsToken: string | undefined;
+  /** HMAC key for the audit hash chains: a database writer without it cannot forge them. */
+  readonly auditChainKey: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -101,6 +103,15 @@ function metricsToken(env: Env): string | undefined {
     throw new ConfigError("ATRIUM_METRICS_TOKEN must be at least 16 characters without spaces");
   }
   return token;
+}
+
+function auditChainKey(env: Env): string | undefined {
+  const key = env.ATRIUM_AUDIT_CHAIN_KEY;
+  if (key === undefined || key === "") return undefined;
+  // The value is never echoed: it is a secret.
+  if (key.length < 32)
+    throw new ConfigError("ATRIUM_AUDIT_CHAIN_KEY must be at least 32 characters");
+  return key;
 }
 
 /** Reads the environment once into a frozen Config; a bad value throws one clear line. */
@@ -177,5 +188,6 @@ export function loadConfig(env: Env = process.env): Config {
         ? duration(env, "ATRIUM_AUDIT_RETENTION", "")
         : undefined,
     metricsToken: metricsToken(env),
+    auditChainKey: auditChainKey(env),
   });
 }

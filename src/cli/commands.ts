@@ -193,6 +193,31 @@ broken link of each chain. Exit 0 when every chain is intact, 1 when one is brok
     },
   },
   {
+    words: ["audit", "heads"],
+    usage: `Usage: atrium audit heads [--json]
+
+Prints the last event of every audit chain (organization, account or system): its number,
+id, time and hash. Keep the output somewhere the database's writers cannot reach: each hash
+covers its whole chain, so a chain rewritten later no longer passes through it.`,
+    options: json,
+    toCommand: () => ({ command: "audit-heads" }),
+    print(body) {
+      const items = (body as { items: Array<Record<string, unknown>> }).items;
+      if (items.length === 0) console.log("No audit chains.");
+      else
+        table(
+          items.map((h) => ({
+            ...h,
+            chain:
+              (h.organization as { slug: string } | null)?.slug ??
+              (h.userId ? `user ${h.userId}` : h.chainKey),
+          })),
+          ["chain", "seq", "eventId", "createdAt", "algorithm", "hash"],
+        );
+      return undefined;
+    },
+  },
+  {
     words: ["audit", "export"],
     usage: `Usage: atrium audit export [--org <id or slug>] [--format jsonl|csv] [--action <action>]
                            [--actor <id>] [--from <time>] [--to <time>]

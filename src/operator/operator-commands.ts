@@ -5,6 +5,7 @@ import {
   showAccount,
 } from "../accounts/account-admin.js";
 import { exportChunks } from "../audit/audit.service.js";
+import { listAuditChainHeads } from "../audit/audit-heads.js";
 import { verifyAuditChains } from "../audit/audit-verify.js";
 import type { Deps } from "../deps.js";
 import { AppError, fail } from "../lib/errors.js";
@@ -25,6 +26,7 @@ export type OperatorCommand =
   | { command: "users-enable"; email: string }
   | { command: "sessions-revoke"; email: string }
   | { command: "audit-verify"; org?: string | undefined }
+  | { command: "audit-heads" }
   | {
       command: "audit-export";
       org?: string | undefined;
@@ -99,6 +101,8 @@ async function run(deps: Deps, command: OperatorCommand): Promise<OperatorResult
       const result = await verifyAuditChains(deps.db, chainKey ? { chainKey } : {});
       return { status: 200, body: { ok: result.broken.length === 0, ...result } };
     }
+    case "audit-heads":
+      return { status: 200, body: { items: await listAuditChainHeads(deps.db) } };
     case "audit-export": {
       const scope =
         command.org === undefined ? undefined : await organizationIdOf(deps, command.org);
