@@ -229,3 +229,84 @@ describe("audit heads", () => {
     expect(keys).toEqual([...keys].sort());
   });
 });
+
+describe("atrium audit verify with saved heads", () => {
+  async function savedHeads(app: TestApp) {
+    const answer = await runOperatorCommand(app.app.deps, { command: "audit-heads" });
+    return (answer as { body: { items: ChainHead[] } }).body.items;
+  }
+  async function verifyAgainst(app: TestApp, anchors: ChainHead[], org?: string) {
+    const answer = await runOperatorCommand(app.app.deps, {
+      command: "audit-verify",
+      org,
+      anchors: anchors.map(({ chainKey, seq, hash }) => ({ chainKey, seq, hash })),
+    });
+    expect(answer.status).toBe(200);
+    return (answer as { body: { ok: boolean; anchors: number; broken: unknown[] } }).body;
+  }
+
+  it("passes while the chains still run through their saved heads, events appended since included", async () => {
+    const { client, org } = await organizationChain(keyed);
+    const heads = await savedHeads(keyed);
+    expect((await client.patch(`/organizations/${org.id}`, { name: "Later" })).status).toBe(200);
+    // (Other chains of this database were tampered with by the tests above: check this one.)
+    const report = await verifyAgainst(keyed, heads, org.slug);
+    expect(report).toMatchObject({ ok: true, broken: [], anchors: 1 });
+  });
+
+  it("catches a chain rewritten by someone holding the key, which the key alone cannot", async () => {
+    const { org, events } = await organizationChain(keyed);
+    const heads = await savedHeads(keyed);
+    // An insider with the key edits event 3 and recomputes every keyed hash after it.
+    await keyed.app.deps.db.transaction().execute(async (trx) => {
+      await sql`ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only`.execute(trx);
+      let previous = events[1]!.hash;
+      for (const event of events.slice(2)) {
+        const changed = { ...event, prev_hash: previous, actor_email: "someone@else.example" };
+        const hash = eventHash(changed, KEY);
+        await trx
+          .updateTable("audit_events")
+          .set({ prev_hash: previous, actor_email: changed.actor_email, hash })
+          .where("id", "=", event.id)
+          .execute();
+        previous = hash;
+      }
+      await trx
+        .updateTable("audit_chains")
+        .set({ last_hash: previous })
+        .where("chain_key", "=", org.id)
+        .execute();
+      await sql`ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only`.execute(trx);
+    });
+    expect((await verifyAuditChains(keyed.app.deps.db, { chainKey: org.id })).broken).toEqual([]);
+    const report = await verifyAgainst(keyed, heads, org.slug);
+    expect(report.ok).toBe(false);
+    expect(report.anchors).toBe(1);
+    expect(report.broken).toEqual([
+      {
+        chainKey: org.id,
+        seq: 5,
+        eventId: events[4]!.id,
+        reason: expect.stringContaining("not the one recorded outside the database"),
+      },
+    ]);
+  });
+
+  it("catches a plain chain rewritten without a key, and a saved head whose event is gone", async () => {
+    const { org } = await organizationChain(plain);
+    const heads = await savedHeads(plain);
+    await rewriteWithoutKey(plain.app.deps.db, org.id, 2);
+    const report = await verifyAgainst(plain, heads);
+    expect(report.broken).toEqual([
+      expect.objectContaining({ chainKey: org.id, seq: 5, reason: expect.any(String) }),
+    ]);
+    const missing = await verifyAgainst(plain, [{ ...heads[0]!, seq: 10_000 }]);
+    expect(missing.broken).toEqual([
+      expect.objectContaining({
+        seq: 10_000,
+        eventId: null,
+        reason: expect.stringContaining("is missing"),
+      }),
+    ]);
+  });
+});

@@ -168,3 +168,60 @@ export async function verifyAuditChains(
   }
   return result;
 }
+
+/** A chain's head as `atrium audit heads` printed it, kept outside the database. */
+export interface Anchor {
+  chainKey: string;
+  seq: number;
+  hash: string;
+}
+
+/**
+ * Checks heads saved earlier against the events now in the database. A chain that verifies
+ * and still passes through its anchored hash is unchanged up to there; one rewritten since
+ * (by a writer who recomputed it, even one holding the key) does not. Events that retention
+ * removed since cannot be checked and are not breaks.
+ */
+export async function checkAnchors(db: Kysely<DB>, anchors: Anchor[]): Promise<BrokenLink[]> {
+  const broken: BrokenLink[] = [];
+  for (let i = 0; i < anchors.length; i += 500) {
+    const chunk = anchors.slice(i, i + 500);
+    const rows = await db
+      .selectFrom("audit_events")
+      .select(["chain_key", "seq", "id", "hash"])
+      .where((eb) =>
+        eb.or(chunk.map((a) => eb.and([eb("chain_key", "=", a.chainKey), eb("seq", "=", a.seq)]))),
+      )
+      .execute();
+    const prunes = await db
+      .selectFrom("audit_prunes")
+      .select(["chain_key", (eb) => eb.fn.max("through_seq").as("through_seq")])
+      .where("chain_key", "in", [...new Set(chunk.map((a) => a.chainKey))])
+      .groupBy("chain_key")
+      .execute();
+    for (const anchor of chunk) {
+      const row = rows.find((r) => r.chain_key === anchor.chainKey && Number(r.seq) === anchor.seq);
+      if (row) {
+        if (row.hash !== anchor.hash) {
+          broken.push({
+            chainKey: anchor.chainKey,
+            seq: anchor.seq,
+            eventId: row.id,
+            reason:
+              "its hash is not the one recorded outside the database: the chain was rewritten",
+          });
+        }
+        continue;
+      }
+      const pruned = prunes.find((p) => p.chain_key === anchor.chainKey);
+      if (pruned && Number(pruned.through_seq) >= anchor.seq) continue;
+      broken.push({
+        chainKey: anchor.chainKey,
+        seq: anchor.seq,
+        eventId: null,
+        reason: "the event recorded outside the database as this chain's head is missing",
+      });
+    }
+  }
+  return broken;
+}

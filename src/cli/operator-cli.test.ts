@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import {
@@ -237,6 +237,26 @@ describe("on a database no server holds", () => {
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(/^chain\s+seq\s+eventId\s+createdAt\s+algorithm\s+hash$/m);
     expect(table.stdout).toContain(last!.hash);
+
+    // Saved, they are checked by audit verify --heads: intact, then a head that does not match.
+    const saved = join(env.ATRIUM_DATA_DIR!, "..", "heads.json");
+    writeFileSync(saved, heads.stdout);
+    const checked = await atrium("audit", "verify", "--heads", saved);
+    expect(checked.code).toBe(0);
+    expect(checked.stdout).toContain(`Checked ${items.length} saved head(s).`);
+    const forged = items.map((h) =>
+      h.chainKey === fixtures.opsTeamId ? { ...h, hash: "f".repeat(64) } : h,
+    );
+    writeFileSync(saved, JSON.stringify({ items: forged }));
+    const mismatch = await json("audit", "verify", "--heads", saved);
+    expect(mismatch.code).toBe(1);
+    expect(mismatch.body.broken).toEqual([
+      expect.objectContaining({ chainKey: fixtures.opsTeamId, seq: Number(last!.seq) }),
+    ]);
+    writeFileSync(saved, "not json");
+    const unreadable = await atrium("audit", "verify", "--heads", saved);
+    expect([unreadable.code, unreadable.stdout]).toEqual([2, ""]);
+    expect(unreadable.stderr).toContain("--heads");
   });
 
   it("audit export writes every event as JSON Lines, newest first, or as CSV", async () => {

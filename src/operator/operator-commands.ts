@@ -6,7 +6,7 @@ import {
 } from "../accounts/account-admin.js";
 import { exportChunks } from "../audit/audit.service.js";
 import { listAuditChainHeads } from "../audit/audit-heads.js";
-import { verifyAuditChains } from "../audit/audit-verify.js";
+import { type Anchor, checkAnchors, verifyAuditChains } from "../audit/audit-verify.js";
 import type { Deps } from "../deps.js";
 import { AppError, fail } from "../lib/errors.js";
 import { isId } from "../lib/ids.js";
@@ -25,7 +25,7 @@ export type OperatorCommand =
   | { command: "users-disable"; email: string }
   | { command: "users-enable"; email: string }
   | { command: "sessions-revoke"; email: string }
-  | { command: "audit-verify"; org?: string | undefined }
+  | { command: "audit-verify"; org?: string | undefined; anchors?: Anchor[] | undefined }
   | { command: "audit-heads" }
   | {
       command: "audit-export";
@@ -99,7 +99,12 @@ async function run(deps: Deps, command: OperatorCommand): Promise<OperatorResult
       const chainKey =
         command.org === undefined ? undefined : await organizationIdOf(deps, command.org);
       const result = await verifyAuditChains(deps.db, chainKey ? { chainKey } : {});
-      return { status: 200, body: { ok: result.broken.length === 0, ...result } };
+      const anchors = (command.anchors ?? []).filter((a) => !chainKey || a.chainKey === chainKey);
+      const broken = [...result.broken, ...(await checkAnchors(deps.db, anchors))];
+      return {
+        status: 200,
+        body: { ok: broken.length === 0, ...result, broken, anchors: anchors.length },
+      };
     }
     case "audit-heads":
       return { status: 200, body: { items: await listAuditChainHeads(deps.db) } };
