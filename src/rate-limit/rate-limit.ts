@@ -38,6 +38,7 @@ const budget = (max: number, windowMs: number): RateLimitPolicy => ({
   maxDelayMs: windowMs,
 });
 
+/** No window is longer than a day: the maintenance sweep drops rows a day old. */
 export const POLICIES = {
   /** Contract: at most 20 failures per account in 15 minutes. */
   signInPerAccount: { windowMs: 15 * MINUTE, free: 5, max: 20, maxDelayMs: 15 * MINUTE },
