@@ -45,6 +45,32 @@ export async function takeInvitationBudget(
   return granted;
 }
 
+/**
+ * Which of these new invitations a person may send now, in order; the rest are refused (the
+ * budgets ran out part way, or an address had its share of invitation emails today).
+ */
+export async function withinInvitationLimits<T extends { canonical: string }>(
+  tx: Tx,
+  by: { inviterUserId: string; organizationId: string },
+  candidates: T[],
+  delivery: "email" | "link",
+  now: Date,
+): Promise<{ allowed: T[]; refused: T[] }> {
+  const granted = await takeInvitationBudget(tx, by, candidates.length, now);
+  const refused = candidates.slice(granted);
+  let allowed = candidates.slice(0, granted);
+  if (delivery === "email") {
+    const full = new Set<string>();
+    // In address order: the recipients' keys are locked in one order.
+    for (const { canonical } of [...allowed].sort((a, b) => (a.canonical < b.canonical ? -1 : 1))) {
+      if (!(await mayEmailInvitee(tx, canonical, now)).allowed) full.add(canonical);
+    }
+    refused.push(...allowed.filter((c) => full.has(c.canonical)));
+    allowed = allowed.filter((c) => !full.has(c.canonical));
+  }
+  return { allowed, refused };
+}
+
 /** Counts one invitation email to this canonical address, unless it already had its share today. */
 export async function mayEmailInvitee(tx: Tx, emailCanonical: string, now: Date) {
   return takeAttempt(

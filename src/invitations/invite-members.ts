@@ -12,7 +12,7 @@ import { invitationEmail } from "../mail/templates.js";
 import { authorize, openOrganization } from "../organizations/organization-access.js";
 import type { AuthState } from "../sessions/session-cache.js";
 import { domainAllowed, invitationUrl, toCreatedInvitation } from "./invitation.js";
-import { mayEmailInvitee, takeInvitationBudget } from "./invitation-limits.js";
+import { withinInvitationLimits } from "./invitation-limits.js";
 import {
   expireStaleInvitations,
   insertInvitationIfNone,
@@ -114,29 +114,17 @@ export async function createInvitations(
   }
 
   if (by.inviterUserId !== null) {
-    const granted = await takeInvitationBudget(
+    const limited = await withinInvitationLimits(
       tx,
       { inviterUserId: by.inviterUserId, organizationId: organization.id },
-      invitable.length,
+      invitable,
+      input.delivery,
       now,
     );
-    for (const over of invitable.slice(granted))
-      rejected.push({ email: over.email, code: "rate_limited" });
-    invitable = invitable.slice(0, granted);
-    if (input.delivery === "email") {
-      // In address order: the recipients' keys are locked in one order (invitation-limits.ts).
-      const refused = new Set<string>();
-      for (const { canonical } of [...invitable].sort((a, b) =>
-        a.canonical < b.canonical ? -1 : 1,
-      )) {
-        if (!(await mayEmailInvitee(tx, canonical, now)).allowed) refused.add(canonical);
-      }
-      for (const candidate of invitable) {
-        if (refused.has(candidate.canonical))
-          rejected.push({ email: candidate.email, code: "rate_limited" });
-      }
-      invitable = invitable.filter((c) => !refused.has(c.canonical));
-    }
+    rejected.push(
+      ...limited.refused.map((c) => ({ email: c.email, code: "rate_limited" as const })),
+    );
+    invitable = limited.allowed;
   }
 
   const invitations = [];
