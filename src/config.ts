@@ -34,6 +34,8 @@ export interface Config {
   readonly requestTimeoutMs: number;
   /** Bearer token for GET /metrics; without it, only loopback clients may scrape. */
   readonly metricsToken: string | undefined;
+  /** HMAC key for the audit hash chains: a database writer without it cannot forge them. */
+  readonly auditChainKey: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -152,6 +154,15 @@ function metricsToken(env: Env): string | undefined {
   return token;
 }
 
+function auditChainKey(env: Env): string | undefined {
+  const key = env.ATRIUM_AUDIT_CHAIN_KEY;
+  if (key === undefined || key === "") return undefined;
+  // The value is never echoed: it is a secret.
+  if (key.length < 32)
+    throw new ConfigError("ATRIUM_AUDIT_CHAIN_KEY must be at least 32 characters");
+  return key;
+}
+
 /** Reads the environment once into a frozen Config; a bad value throws one clear line. */
 export function loadConfig(env: Env = process.env): Config {
   const port = integer(env, "PORT", 3000, 0, 65535);
@@ -216,5 +227,6 @@ export function loadConfig(env: Env = process.env): Config {
         : undefined,
     metricsToken: metricsToken(env),
     requestTimeoutMs: requestTimeout(env),
+    auditChainKey: auditChainKey(env),
   });
 }

@@ -321,8 +321,12 @@ describe("a key bound to one organization", () => {
       listed.body.items.map((m: { organization: { id: string } }) => m.organization.id),
     ).toEqual([owner.org.id]);
 
+    // Another organization's invitation is not the bound key's to see (the account's is).
     const mine = await script.get("/me/invitations", withKey(secret));
-    expect(mine.body.items.map((i: { id: string }) => i.id)).toEqual([invitation.id]);
+    expect(mine.status).toBe(200);
+    expect(mine.body.items).toEqual([]);
+    const all = await owner.client.get("/me/invitations");
+    expect(all.body.items.map((i: { id: string }) => i.id)).toEqual([invitation.id]);
     for (const attempt of [
       () => script.post(`/invitations/${invitation.token}/accept`, undefined, withKey(secret)),
       () => script.post(`/me/invitations/${invitation.id}/accept`, undefined, withKey(secret)),
@@ -335,7 +339,7 @@ describe("a key bound to one organization", () => {
     expect(accepted.status).toBe(200);
   });
 
-  it("may read the account but not change it", async () => {
+  it("may read the account's profile but not change it, nor see its sessions", async () => {
     const owner = await ownerWithOrganization(t, { name: "Read Only Corp" });
     const other = await createKey(owner.client, { name: "other" });
     const { secret } = await createKey(owner.client, {
@@ -344,10 +348,10 @@ describe("a key bound to one organization", () => {
     });
     const script = t.client();
     expect((await script.get("/me", withKey(secret))).status).toBe(200);
-    expect((await script.get("/me/sessions", withKey(secret))).status).toBe(200);
     expect((await script.get("/me/api-keys", withKey(secret))).status).toBe(200);
     const sessions = await owner.client.get("/me/sessions");
     for (const attempt of [
+      () => script.get("/me/sessions", withKey(secret)),
       () => script.patch("/me", { name: "Renamed" }, withKey(secret)),
       () => script.post("/me/email-verification", undefined, withKey(secret)),
       () => script.delete(`/me/sessions/${sessions.body.items[0].id}`, withKey(secret)),
@@ -358,6 +362,73 @@ describe("a key bound to one organization", () => {
     expect((await owner.client.get("/me")).body.name).toBe(owner.name);
     expect((await owner.client.get("/me")).status).toBe(200);
     expect((await t.client().get("/me", withKey(other.secret))).status).toBe(200);
+  });
+
+  it("reads through /me only what belongs to its organization, and no sessions at all", async () => {
+    const owner = await ownerWithOrganization(t, { name: "Bound Corp" });
+    await verifyEmail(t, owner);
+    // The account also belongs to another organization and has a pending invitation elsewhere.
+    const other = await ownerWithOrganization(t, { name: "Other Corp" });
+    const joined = await inviteByLink(other.client, other.org.id, owner.email);
+    expect((await owner.client.post(`/invitations/${joined.token}/accept`)).status).toBe(200);
+    const third = await ownerWithOrganization(t, { name: "Third Corp" });
+    const pending = await inviteByLink(third.client, third.org.id, owner.email);
+    const unbound = await createKey(owner.client, { name: "unbound" });
+    const elsewhere = await createKey(owner.client, {
+      name: "elsewhere",
+      organizationId: other.org.id,
+    });
+    const bound = await createKey(owner.client, { name: "bound", organizationId: owner.org.id });
+    const script = t.client();
+    const get = (path: string) => script.get(path, withKey(bound.secret));
+
+    const events = await get("/me/audit-events?limit=200");
+    expect(events.status).toBe(200);
+    expect(events.body.items.length).toBeGreaterThan(0);
+    for (const event of events.body.items) expect(event.organizationId).toBe(owner.org.id);
+    const everything = await owner.client.get("/me/audit-events?limit=200");
+    const organizations = new Set(
+      everything.body.items.map((e: { organizationId?: string }) => e.organizationId),
+    );
+    expect(organizations).toContain(other.org.id);
+    expect(organizations).toContain(undefined); // the account's own chain (sign-up, verification)
+
+    const exported = await get("/me/audit-events/export");
+    expect(exported.status).toBe(200);
+    const lines = exported.raw.body
+      .trim()
+      .split("\n")
+      .map((l: string) => JSON.parse(l));
+    expect(lines.map((e: { id: string }) => e.id)).toEqual(
+      events.body.items.map((e: { id: string }) => e.id),
+    );
+
+    const invitations = await get("/me/invitations");
+    expect(invitations.status).toBe(200);
+    expect(invitations.body.items).toEqual([]);
+    const allInvitations = await owner.client.get("/me/invitations");
+    expect(allInvitations.body.items.map((i: { id: string }) => i.id)).toEqual([pending.id]);
+
+    const keys = await get("/me/api-keys");
+    expect(keys.status).toBe(200);
+    expect(keys.body.items.map((k: { id: string }) => k.id)).toEqual([bound.apiKey.id]);
+    const allKeys = await owner.client.get("/me/api-keys");
+    expect(allKeys.body.items.map((k: { id: string }) => k.id).sort()).toEqual(
+      [unbound.apiKey.id, elsewhere.apiKey.id, bound.apiKey.id].sort(),
+    );
+
+    const organizationsOfKey = await get("/me/organizations");
+    expect(
+      organizationsOfKey.body.items.map((m: { organization: { id: string } }) => m.organization.id),
+    ).toEqual([owner.org.id]);
+
+    expectError(await get("/me/sessions"), 403, "forbidden");
+    expect((await get("/me")).status).toBe(200);
+
+    // An unbound key still reads the whole account.
+    const wide = await script.get("/me/sessions", withKey(unbound.secret));
+    expect(wide.status).toBe(200);
+    expect(wide.body.items.length).toBeGreaterThan(0);
   });
 
   it("follows its owner's current role: a demotion or removal takes effect on the key's next request", async () => {

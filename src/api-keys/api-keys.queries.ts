@@ -33,13 +33,18 @@ export function findApiKeyWithUser(db: Executor, secretHash: string) {
 export function listUserApiKeys(
   db: Executor,
   userId: string,
-  page: { limit: number; afterId?: string | undefined },
+  page: {
+    limit: number;
+    afterId?: string | undefined;
+    onlyOrganizationId?: string | null | undefined;
+  },
 ) {
   let query = db
     .selectFrom("api_keys")
     .select(["id", "name", "prefix", "organization_id", "created_at", "last_used_at", "expires_at"])
     .where("user_id", "=", userId)
     .where("revoked_at", "is", null);
+  if (page.onlyOrganizationId) query = query.where("organization_id", "=", page.onlyOrganizationId);
   if (page.afterId) query = query.where("id", ">", page.afterId);
   return query
     .orderBy("id")

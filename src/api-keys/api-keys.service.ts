@@ -144,6 +144,8 @@ export async function listApiKeys(
   const rows = await listUserApiKeys(deps.db, auth.user.id, {
     limit: page.limit,
     afterId: page.cursor,
+    // A key bound to one organization sees only the keys bound to that one.
+    onlyOrganizationId: auth.apiKey?.organizationId,
   });
   const more = rows.length > page.limit;
   const items = rows.slice(0, page.limit).map(toApiKey);

@@ -1,6 +1,6 @@
-import { createHash } from "node:crypto";
-import type { Selectable } from "kysely";
-import type { AuditEventRow } from "../db/schema.js";
+import { createHash, createHmac } from "node:crypto";
+import type { Kysely, Selectable } from "kysely";
+import type { AuditEventRow, DB } from "../db/schema.js";
 
 /** The previous hash of a chain's first event. */
 export const GENESIS_HASH = "0".repeat(64);
@@ -28,7 +28,8 @@ function sortKeys(value: unknown): unknown {
 }
 
 export type StoredAuditEvent = Selectable<AuditEventRow>;
-type Hashed = Omit<StoredAuditEvent, "hash">;
+// The algorithm is not hashed: a plain hash cannot pass for a keyed one, nor the reverse.
+type Hashed = Omit<StoredAuditEvent, "hash" | "hash_alg">;
 
 /**
  * The canonical form of an event: every stored field in a fixed order, metadata with sorted
@@ -57,7 +58,30 @@ export function canonicalForm(event: Hashed): string {
   ]);
 }
 
-/** sha256 over the previous event's hash and this event's canonical form (which includes it). */
-export function eventHash(event: Hashed): string {
-  return createHash("sha256").update(canonicalForm(event)).digest("hex");
+export type HashAlgorithm = AuditEventRow["hash_alg"];
+
+/**
+ * The hash of an event's canonical form (which includes the previous event's hash): SHA-256,
+ * which anyone who can write to the database can recompute after an edit, or HMAC-SHA256
+ * under ATRIUM_AUDIT_CHAIN_KEY, which only a holder of the key can.
+ */
+export function eventHash(event: Hashed, key?: string): string {
+  const canonical = canonicalForm(event);
+  return key === undefined
+    ? createHash("sha256").update(canonical).digest("hex")
+    : createHmac("sha256", key).update(canonical).digest("hex");
+}
+
+// The chain key of each open database handle. The recorder is handed a transaction, not the
+// app's configuration; createDeps registers the key here once, for every writer on that handle.
+const chainKeys = new WeakMap<Kysely<DB>, string>();
+
+/** Makes every audit event written through this handle keyed (or, with no key, plain). */
+export function useAuditChainKey(db: Kysely<DB>, key: string | undefined): void {
+  if (key === undefined) chainKeys.delete(db);
+  else chainKeys.set(db, key);
+}
+
+export function auditChainKeyOf(db: Kysely<DB>): string | undefined {
+  return chainKeys.get(db);
 }

@@ -1,7 +1,7 @@
 import type { Tx } from "../db/transaction.js";
 import { newId } from "../lib/ids.js";
 import type { RequestMeta } from "../lib/request-meta.js";
-import { chainKeyFor, eventHash, GENESIS_HASH } from "./audit-chain.js";
+import { auditChainKeyOf, chainKeyFor, eventHash, GENESIS_HASH } from "./audit-chain.js";
 
 export const AUDIT_ACTIONS = [
   "user.signed_up",
@@ -104,7 +104,9 @@ export async function recordAuditEvent(
     seq: Number(head.last_seq) + 1,
     prev_hash: head.last_hash,
   };
-  const hash = eventHash(linked);
+  const key = auditChainKeyOf(tx.root);
+  const hash_alg = key === undefined ? ("sha256" as const) : ("hmac-sha256" as const);
+  const hash = eventHash(linked, key);
   await tx.db
     .updateTable("audit_chains")
     .set({ last_seq: linked.seq, last_hash: hash })
@@ -112,7 +114,7 @@ export async function recordAuditEvent(
     .execute();
   await tx.db
     .insertInto("audit_events")
-    .values({ ...linked, metadata: JSON.stringify(linked.metadata), hash })
+    .values({ ...linked, metadata: JSON.stringify(linked.metadata), hash, hash_alg })
     .execute();
 }
 

@@ -225,6 +225,51 @@ describe("GET /me/audit-events", () => {
     expect(bobs.map((e) => e.action)).toEqual(expect.arrayContaining(["user.updated"]));
   });
 
+  it("omits the address and user agent of someone else who acted on the account, in the list and the export", async () => {
+    const owner = await ownerWithOrganization(t);
+    const member = await addMember(t, owner, owner.org.id, "member");
+    const members = await owner.client.get(`/organizations/${owner.org.id}/members`);
+    const memberId = members.body.items.find(
+      (m: { user: { id: string } }) => m.user.id === member.user.id,
+    ).id;
+    tick();
+    await expectStatus(
+      owner.client.patch(`/organizations/${owner.org.id}/members/${memberId}`, { role: "admin" }),
+      200,
+    );
+
+    type Shown = AuditEvent & { ipAddress?: string; userAgent?: string };
+    const items = (await listAll(member.client, "/me/audit-events")) as Shown[];
+    const changed = items.find((e) => e.action === "member.role_changed");
+    expect(changed?.actor.id).toBe(owner.user.id);
+    expect(changed).not.toHaveProperty("ipAddress");
+    expect(changed).not.toHaveProperty("userAgent");
+    // What the account did itself keeps its address: it is the reader's own.
+    const accepted = items.find((e) => e.action === "invitation.accepted");
+    expect(accepted).toMatchObject({
+      ipAddress: member.client.ip,
+      userAgent: member.client.userAgent,
+    });
+
+    const exported = await expectStatus(member.client.get("/me/audit-events/export"), 200);
+    expect(exported.raw.body).not.toContain(owner.client.ip);
+    expect(exported.raw.body).not.toContain(owner.client.userAgent);
+    expect(exported.raw.body).toContain(member.client.ip);
+    const csv = await expectStatus(member.client.get("/me/audit-events/export?format=csv"), 200);
+    expect(csv.raw.body).not.toContain(owner.client.ip);
+
+    // The organization's own log, for its owners and admins, still says where it came from.
+    const orgItems = (await listAll(
+      owner.client,
+      `/organizations/${owner.org.id}/audit-events`,
+      "&action=member.role_changed",
+    )) as Shown[];
+    expect(orgItems[0]).toMatchObject({
+      ipAddress: owner.client.ip,
+      userAgent: owner.client.userAgent,
+    });
+  });
+
   it("records no password, token, cookie or key secret in any event", async () => {
     const password = `orchid-lantern-${Date.now()}-77`;
     const user = await signUpUser(t, { password });

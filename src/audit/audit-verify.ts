@@ -1,6 +1,6 @@
 import type { Kysely } from "kysely";
 import type { DB } from "../db/schema.js";
-import { eventHash, GENESIS_HASH, type StoredAuditEvent } from "./audit-chain.js";
+import { auditChainKeyOf, eventHash, GENESIS_HASH, type StoredAuditEvent } from "./audit-chain.js";
 
 export interface BrokenLink {
   chainKey: string;
@@ -16,15 +16,53 @@ export interface VerifyResult {
 }
 
 /**
+ * Why an event's own hash is wrong, or undefined when it is right. Keyed events are checked
+ * with the key; a plain event is refused where only a writer without the key would put one:
+ * after a keyed event of its chain, or (with the key set) after keyed events began at all.
+ */
+function hashProblem(
+  event: StoredAuditEvent,
+  key: string | undefined,
+  chainIsKeyed: boolean,
+  keyedSince: Date | undefined,
+): string | undefined {
+  if (event.hash_alg === "hmac-sha256") {
+    if (key === undefined)
+      return "it is keyed (HMAC-SHA256) and ATRIUM_AUDIT_CHAIN_KEY is not set to check it";
+    return eventHash(event, key) === event.hash
+      ? undefined
+      : "its content does not match its hash (keyed)";
+  }
+  if (chainIsKeyed)
+    return "it is not keyed though an earlier event of its chain is: written without the key";
+  if (keyedSince && event.created_at >= keyedSince)
+    return "it is not keyed though written after keyed events began: written without the key";
+  return eventHash(event) === event.hash ? undefined : "its content does not match its hash";
+}
+
+/**
  * Walks each chain in order and recomputes every hash: an edited event, a removed or
  * inserted one, or a reordered pair breaks the chain at the first affected link. Retention's
- * removals are not breaks: a chain then starts after its last recorded prune.
+ * removals are not breaks: a chain then starts after its last recorded prune. With the chain
+ * key (the database handle's, unless given), keyed events are checked too, and plain events
+ * where keyed ones belong are breaks: someone recomputed the chain without the key.
  */
 export async function verifyAuditChains(
   db: Kysely<DB>,
-  options: { chainKey?: string; batchSize?: number } = {},
+  options: { chainKey?: string; batchSize?: number; key?: string } = {},
 ): Promise<VerifyResult> {
   const batchSize = options.batchSize ?? 5000;
+  const key = options.key ?? auditChainKeyOf(db);
+  // The first keyed event anywhere: from then on, every event is written with the key.
+  let keyedSince: Date | undefined;
+  if (key !== undefined) {
+    const first = await db
+      .selectFrom("audit_events")
+      .select((eb) => eb.fn.min("created_at").as("since"))
+      .where("hash_alg", "=", "hmac-sha256")
+      .executeTakeFirst();
+    if (first?.since) keyedSince = new Date(first.since);
+  }
   let heads = db.selectFrom("audit_chains").selectAll().orderBy("chain_key");
   if (options.chainKey) heads = heads.where("chain_key", "=", options.chainKey);
   const chains = await heads.execute();
@@ -66,6 +104,7 @@ export async function verifyAuditChains(
     let expectedSeq = Number(prune?.through_seq ?? 0) + 1;
     let previous = prune?.through_hash ?? GENESIS_HASH;
     let broken: BrokenLink | undefined;
+    let chainIsKeyed = false;
 
     while (!broken) {
       const batch = (await db
@@ -97,13 +136,11 @@ export async function verifyAuditChains(
             eventId: event.id,
             reason: "does not link to the event before it",
           };
-        } else if (eventHash(event) !== event.hash) {
-          broken = {
-            chainKey: head.chain_key,
-            seq,
-            eventId: event.id,
-            reason: "its content does not match its hash",
-          };
+        } else {
+          const problem = hashProblem(event, key, chainIsKeyed, keyedSince);
+          if (problem)
+            broken = { chainKey: head.chain_key, seq, eventId: event.id, reason: problem };
+          chainIsKeyed ||= event.hash_alg === "hmac-sha256";
         }
         if (broken) break;
         previous = event.hash;
@@ -130,4 +167,61 @@ export async function verifyAuditChains(
     if (broken) result.broken.push(broken);
   }
   return result;
+}
+
+/** A chain's head as `atrium audit heads` printed it, kept outside the database. */
+export interface Anchor {
+  chainKey: string;
+  seq: number;
+  hash: string;
+}
+
+/**
+ * Checks heads saved earlier against the events now in the database. A chain that verifies
+ * and still passes through its anchored hash is unchanged up to there; one rewritten since
+ * (by a writer who recomputed it, even one holding the key) does not. Events that retention
+ * removed since cannot be checked and are not breaks.
+ */
+export async function checkAnchors(db: Kysely<DB>, anchors: Anchor[]): Promise<BrokenLink[]> {
+  const broken: BrokenLink[] = [];
+  for (let i = 0; i < anchors.length; i += 500) {
+    const chunk = anchors.slice(i, i + 500);
+    const rows = await db
+      .selectFrom("audit_events")
+      .select(["chain_key", "seq", "id", "hash"])
+      .where((eb) =>
+        eb.or(chunk.map((a) => eb.and([eb("chain_key", "=", a.chainKey), eb("seq", "=", a.seq)]))),
+      )
+      .execute();
+    const prunes = await db
+      .selectFrom("audit_prunes")
+      .select(["chain_key", (eb) => eb.fn.max("through_seq").as("through_seq")])
+      .where("chain_key", "in", [...new Set(chunk.map((a) => a.chainKey))])
+      .groupBy("chain_key")
+      .execute();
+    for (const anchor of chunk) {
+      const row = rows.find((r) => r.chain_key === anchor.chainKey && Number(r.seq) === anchor.seq);
+      if (row) {
+        if (row.hash !== anchor.hash) {
+          broken.push({
+            chainKey: anchor.chainKey,
+            seq: anchor.seq,
+            eventId: row.id,
+            reason:
+              "its hash is not the one recorded outside the database: the chain was rewritten",
+          });
+        }
+        continue;
+      }
+      const pruned = prunes.find((p) => p.chain_key === anchor.chainKey);
+      if (pruned && Number(pruned.through_seq) >= anchor.seq) continue;
+      broken.push({
+        chainKey: anchor.chainKey,
+        seq: anchor.seq,
+        eventId: null,
+        reason: "the event recorded outside the database as this chain's head is missing",
+      });
+    }
+  }
+  return broken;
 }

@@ -5,8 +5,14 @@ import type { StoredAuditEvent } from "./audit-chain.js";
 type Executor = Kysely<DB> | Transaction<DB>;
 
 export interface AuditFilter {
-  /** An organization's events, the events about one account, or (operators only) all. */
-  scope: { organizationId: string } | { subjectUserId: string } | { all: true };
+  /**
+   * An organization's events, the events about one account (within one organization, for a
+   * key bound to it), or (operators only) all.
+   */
+  scope:
+    | { organizationId: string }
+    | { subjectUserId: string; withinOrganizationId?: string | undefined }
+    | { all: true };
   action?: string | undefined;
   actorId?: string | undefined;
   from?: Date | undefined;
@@ -25,8 +31,11 @@ export function listAuditEvents(
   let query = db.selectFrom("audit_events").selectAll();
   if ("organizationId" in filter.scope)
     query = query.where("organization_id", "=", filter.scope.organizationId);
-  else if ("subjectUserId" in filter.scope)
+  else if ("subjectUserId" in filter.scope) {
     query = query.where("subject_user_id", "=", filter.scope.subjectUserId);
+    if (filter.scope.withinOrganizationId)
+      query = query.where("organization_id", "=", filter.scope.withinOrganizationId);
+  }
   if (filter.action) query = query.where("action", "=", filter.action);
   if (filter.actorId) query = query.where("actor_id", "=", filter.actorId);
   if (filter.from) query = query.where("created_at", ">=", filter.from);
@@ -56,4 +65,10 @@ export async function* allAuditEvents(
   filter: AuditFilter,
 ): AsyncGenerator<StoredAuditEvent> {
   for await (const batch of auditEventBatches(db, filter)) yield* batch;
+}
+
+/** The ids an account acts under in the audit log: its own and those of its API keys. */
+export async function actorIdsOfUser(db: Executor, userId: string): Promise<Set<string>> {
+  const keys = await db.selectFrom("api_keys").select("id").where("user_id", "=", userId).execute();
+  return new Set([userId, ...keys.map((k) => k.id)]);
 }

@@ -3,7 +3,13 @@ import type { Deps } from "../deps.js";
 import { fail } from "../lib/errors.js";
 import { authorize, openOrganization } from "../organizations/organization-access.js";
 import type { AuthState } from "../sessions/session-cache.js";
-import { type AuditFilter, auditEventBatches, listAuditEvents } from "./audit.queries.js";
+import {
+  type AuditFilter,
+  actorIdsOfUser,
+  auditEventBatches,
+  listAuditEvents,
+} from "./audit.queries.js";
+import type { StoredAuditEvent } from "./audit-chain.js";
 import { CSV_HEADER, toAuditEvent, toCsvLine } from "./audit-event.js";
 
 export interface AuditQuery {
@@ -24,29 +30,54 @@ function timeParam(value: string | undefined, field: string): Date | undefined {
   return date;
 }
 
-/** The organization's events for its owners and admins, or the account's own events. */
+/** How a row is shown to the reader: as stored, or with someone else's address hidden. */
+type Presenter = (row: StoredAuditEvent) => StoredAuditEvent;
+
+const asStored: Presenter = (row) => row;
+
+/**
+ * An account reading its own log sees what others did to it (a role change, a removal), but
+ * not where they did it from: their address and user agent are theirs, not the reader's.
+ */
+function hidingOthersAddresses(ownActorIds: Set<string>): Presenter {
+  return (row) =>
+    row.actor_id !== null && ownActorIds.has(row.actor_id)
+      ? row
+      : { ...row, ip_address: null, user_agent: null };
+}
+
+/**
+ * The organization's events for its owners and admins, or the account's own events (only
+ * those within its organization for a key bound to one).
+ */
 async function scopeFor(
   deps: Deps,
   auth: AuthState,
   ref: string | undefined,
   query: AuditQuery,
   now: Date,
-): Promise<AuditFilter> {
+): Promise<{ filter: AuditFilter; present: Presenter }> {
   let scope: AuditFilter["scope"];
+  let present = asStored;
   if (ref === undefined) {
-    scope = { subjectUserId: auth.user.id };
+    scope = {
+      subjectUserId: auth.user.id,
+      withinOrganizationId: auth.apiKey?.organizationId ?? undefined,
+    };
+    present = hidingOthersAddresses(await actorIdsOfUser(deps.db, auth.user.id));
   } else {
     const organization = await openOrganization(deps.db, ref, auth);
     authorize(deps, auth, organization, { type: "audit:read" }, now);
     scope = { organizationId: organization.organization.id };
   }
-  return {
+  const filter = {
     scope,
     action: query.action,
     actorId: query.actorId,
     from: timeParam(query.from, "from"),
     to: timeParam(query.to, "to"),
   };
+  return { filter, present };
 }
 
 export async function listEvents(
@@ -56,13 +87,13 @@ export async function listEvents(
   query: AuditQuery & { limit: number; cursor?: string | undefined },
   now: Date,
 ) {
-  const filter = await scopeFor(deps, auth, ref, query, now);
+  const { filter, present } = await scopeFor(deps, auth, ref, query, now);
   const rows = await listAuditEvents(deps.db, filter, {
     limit: query.limit + 1,
     beforeId: query.cursor,
   });
   const more = rows.length > query.limit;
-  const items = rows.slice(0, query.limit).map(toAuditEvent);
+  const items = rows.slice(0, query.limit).map((row) => toAuditEvent(present(row)));
   return { items, nextCursor: more ? (items[items.length - 1]?.id ?? null) : null };
 }
 
@@ -74,9 +105,11 @@ export async function* exportChunks(
   db: Deps["db"],
   filter: AuditFilter,
   format: "jsonl" | "csv",
+  present: Presenter = asStored,
 ): AsyncGenerator<string> {
   if (format === "csv") yield CSV_HEADER;
-  for await (const batch of auditEventBatches(db, filter)) {
+  for await (const stored of auditEventBatches(db, filter)) {
+    const batch = stored.map(present);
     yield format === "csv"
       ? batch.map(toCsvLine).join("")
       : batch.map((row) => `${JSON.stringify(toAuditEvent(row))}\n`).join("");
@@ -94,8 +127,8 @@ export async function exportEvents(
   query: AuditQuery & { format: "jsonl" | "csv" },
   now: Date,
 ): Promise<Readable> {
-  const filter = await scopeFor(deps, auth, ref, query, now);
-  return Readable.from(exportChunks(deps.db, filter, query.format), {
+  const { filter, present } = await scopeFor(deps, auth, ref, query, now);
+  return Readable.from(exportChunks(deps.db, filter, query.format, present), {
     objectMode: false,
     highWaterMark: 1,
   });

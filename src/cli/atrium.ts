@@ -16,6 +16,7 @@ Commands:
                         Look at and disable or enable accounts
   sessions revoke       Sign an account out everywhere
   audit verify          Check the audit log's hash chains
+  audit heads           Print the last event and hash of each audit chain, to keep elsewhere
   audit export          Write audit events as JSON Lines or CSV
 
 atrium <command> --help tells more. Configuration comes from environment variables (see the

@@ -1,4 +1,6 @@
+import { readFileSync } from "node:fs";
 import { type ParseArgsConfig, parseArgs } from "node:util";
+import type { Anchor } from "../audit/audit-verify.js";
 import type { Config } from "../config.js";
 import type { OperatorCommand, OperatorResult } from "../operator/operator-commands.js";
 import { executeOperatorCommand } from "./operator-client.js";
@@ -34,6 +36,26 @@ function table(rows: Array<Record<string, unknown>>, columns: string[]): void {
       .trimEnd();
   console.log(line(columns));
   for (const row of rows) console.log(line(columns.map((c) => String(row[c] ?? ""))));
+}
+
+/** The saved output of `atrium audit heads --json`, or why it cannot be used. */
+function readAnchors(file: string): Anchor[] | string {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, "utf8"));
+  } catch (error) {
+    return `--heads: cannot read ${file} as JSON (${(error as Error).message})`;
+  }
+  const items = (parsed as { items?: unknown })?.items ?? parsed;
+  if (!Array.isArray(items)) return "--heads: expected the output of atrium audit heads --json";
+  const anchors: Anchor[] = [];
+  for (const item of items as Array<Record<string, unknown>>) {
+    const { chainKey, seq, hash } = item ?? {};
+    if (typeof chainKey !== "string" || !Number.isSafeInteger(seq) || typeof hash !== "string")
+      return "--heads: every item needs a chainKey, a seq and a hash";
+    anchors.push({ chainKey, seq: seq as number, hash });
+  }
+  return anchors;
 }
 
 export const COMMANDS: CommandSpec[] = [
@@ -171,21 +193,32 @@ Lists accounts, oldest first (100 by default); --search matches part of the emai
   },
   {
     words: ["audit", "verify"],
-    usage: `Usage: atrium audit verify [--org <id or slug>] [--json]
+    usage: `Usage: atrium audit verify [--org <id or slug>] [--heads <file>] [--json]
 
 Recomputes the audit log's hash chains (one organization's, or all) and names the first
-broken link of each chain. Exit 0 when every chain is intact, 1 when one is broken.`,
-    options: { org: { type: "string" }, ...json },
-    toCommand: (v) => ({ command: "audit-verify", org: str(v, "org") }),
+broken link of each chain. With ATRIUM_AUDIT_CHAIN_KEY set, keyed events are checked with it.
+--heads checks the output of an earlier \`atrium audit heads --json\`, kept outside the
+database: each chain must still pass through the hash saved then. Exit 0 when every chain
+is intact, 1 when one is broken.`,
+    options: { org: { type: "string" }, heads: { type: "string" }, ...json },
+    toCommand(v) {
+      const file = str(v, "heads");
+      if (file === undefined) return { command: "audit-verify", org: str(v, "org") };
+      const anchors = readAnchors(file);
+      if (typeof anchors === "string") return anchors;
+      return { command: "audit-verify", org: str(v, "org"), anchors };
+    },
     print(body, v) {
       const r = body as {
         ok: boolean;
         chains: number;
         events: number;
+        anchors: number;
         broken: Array<{ chainKey: string; seq: number; eventId: string | null; reason: string }>;
       };
       if (!v.json) {
         console.log(`Checked ${r.events} event(s) in ${r.chains} chain(s).`);
+        if (r.anchors > 0) console.log(`Checked ${r.anchors} saved head(s).`);
         for (const b of r.broken)
           console.log(
             `BROKEN ${b.chainKey} at event #${b.seq}${b.eventId ? ` (${b.eventId})` : ""}: ${b.reason}`,
@@ -193,6 +226,31 @@ broken link of each chain. Exit 0 when every chain is intact, 1 when one is brok
         if (r.ok) console.log("Every chain is intact.");
       }
       return r.ok ? EXIT.ok : EXIT.failed;
+    },
+  },
+  {
+    words: ["audit", "heads"],
+    usage: `Usage: atrium audit heads [--json]
+
+Prints the last event of every audit chain (organization, account or system): its number,
+id, time and hash. Keep the output somewhere the database's writers cannot reach: each hash
+covers its whole chain, so a chain rewritten later no longer passes through it.`,
+    options: json,
+    toCommand: () => ({ command: "audit-heads" }),
+    print(body) {
+      const items = (body as { items: Array<Record<string, unknown>> }).items;
+      if (items.length === 0) console.log("No audit chains.");
+      else
+        table(
+          items.map((h) => ({
+            ...h,
+            chain:
+              (h.organization as { slug: string } | null)?.slug ??
+              (h.userId ? `user ${h.userId}` : h.chainKey),
+          })),
+          ["chain", "seq", "eventId", "createdAt", "algorithm", "hash"],
+        );
+      return undefined;
     },
   },
   {

@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import {
@@ -64,6 +64,7 @@ describe("usage", () => {
     "users enable",
     "sessions revoke",
     "audit verify",
+    "audit heads",
     "audit export",
   ])("explains %s with --help and exits 0", async (command) => {
     const result = await atrium(...command.split(" "), "--help");
@@ -213,6 +214,49 @@ describe("on a database no server holds", () => {
     const missing = await atrium("audit", "verify", "--org", "no-such-org");
     expect(missing.code).toBe(3);
     expect(missing.stderr).toContain("(not_found)");
+  });
+
+  it("audit heads prints the last event and hash of every chain, to keep outside the database", async () => {
+    const heads = await json("audit", "heads");
+    expect(heads.code).toBe(0);
+    const items = heads.body.items as Array<Record<string, unknown>>;
+    expect(items).toHaveLength((await json("audit", "verify")).body.chains);
+    const [last] = await sql<{ id: string; seq: number; hash: string }>(
+      "SELECT id, seq, hash FROM audit_events WHERE chain_key = $1 ORDER BY seq DESC LIMIT 1",
+      [fixtures.opsTeamId],
+    );
+    expect(items.find((h) => h.chainKey === fixtures.opsTeamId)).toMatchObject({
+      kind: "organization",
+      organization: { id: fixtures.opsTeamId, slug: "ops-team" },
+      seq: Number(last!.seq),
+      eventId: last!.id,
+      hash: last!.hash,
+      algorithm: "sha256",
+    });
+    const table = await atrium("audit", "heads");
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/^chain\s+seq\s+eventId\s+createdAt\s+algorithm\s+hash$/m);
+    expect(table.stdout).toContain(last!.hash);
+
+    // Saved, they are checked by audit verify --heads: intact, then a head that does not match.
+    const saved = join(env.ATRIUM_DATA_DIR!, "..", "heads.json");
+    writeFileSync(saved, heads.stdout);
+    const checked = await atrium("audit", "verify", "--heads", saved);
+    expect(checked.code).toBe(0);
+    expect(checked.stdout).toContain(`Checked ${items.length} saved head(s).`);
+    const forged = items.map((h) =>
+      h.chainKey === fixtures.opsTeamId ? { ...h, hash: "f".repeat(64) } : h,
+    );
+    writeFileSync(saved, JSON.stringify({ items: forged }));
+    const mismatch = await json("audit", "verify", "--heads", saved);
+    expect(mismatch.code).toBe(1);
+    expect(mismatch.body.broken).toEqual([
+      expect.objectContaining({ chainKey: fixtures.opsTeamId, seq: Number(last!.seq) }),
+    ]);
+    writeFileSync(saved, "not json");
+    const unreadable = await atrium("audit", "verify", "--heads", saved);
+    expect([unreadable.code, unreadable.stdout]).toEqual([2, ""]);
+    expect(unreadable.stderr).toContain("--heads");
   });
 
   it("audit export writes every event as JSON Lines, newest first, or as CSV", async () => {

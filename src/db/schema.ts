@@ -62,6 +62,8 @@ export interface AuditEventsTable {
   seq: ColumnType<number, number, number>;
   prev_hash: string;
   hash: string;
+  /** SHA-256, or HMAC-SHA256 under ATRIUM_AUDIT_CHAIN_KEY (see audit-chain.ts). */
+  hash_alg: "sha256" | "hmac-sha256";
 }
 
 export interface AuditChainsTable {

@@ -5,6 +5,8 @@ import type { DB } from "./schema.js";
 /** A transaction plus work to run once it has committed (cache eviction, wake-ups). */
 export interface Tx {
   readonly db: Transaction<DB>;
+  /** The handle the transaction was opened on (what per-database settings are looked up by). */
+  readonly root: Kysely<DB>;
   /** Runs after commit, before the use case returns (awaited when it returns a promise). */
   afterCommit(task: () => void | Promise<void>): void;
 }
@@ -29,7 +31,7 @@ export async function transaction<T>(
       let builder = db.transaction();
       if (options.isolation) builder = builder.setIsolationLevel(options.isolation);
       const result = await builder.execute((trx) =>
-        work({ db: trx, afterCommit: (task) => tasks.push(task) }),
+        work({ db: trx, root: db, afterCommit: (task) => tasks.push(task) }),
       );
       for (const task of tasks) await task();
       return result;

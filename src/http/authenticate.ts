@@ -115,15 +115,16 @@ export function sessionAuthOf(request: FastifyRequest): AuthState {
 }
 
 /**
- * For changes to the account itself (profile, sessions, keys, verification emails): a key bound
- * to one organization acts only inside it, so it may read the account but not change it.
+ * For changes to the account itself (profile, sessions, keys, verification emails) and for
+ * what spans the whole account (its sessions): a key bound to one organization acts only
+ * inside it, so it may read the account's profile but not change it or see its devices.
  */
 export function accountAuthOf(request: FastifyRequest): AuthState {
   const auth = authOf(request);
   if (auth.apiKey?.organizationId) {
     throw fail(
       "forbidden",
-      "This API key is bound to an organization; it cannot change the account.",
+      "This API key is bound to an organization; it cannot act on the account beyond it.",
     );
   }
   return auth;

@@ -117,7 +117,12 @@ export function listPendingInvitations(
 export function listInvitationsForEmail(
   db: Executor,
   emailCanonical: string,
-  page: { limit: number; afterId?: string | undefined; now: Date },
+  page: {
+    limit: number;
+    afterId?: string | undefined;
+    now: Date;
+    onlyOrganizationId?: string | null | undefined;
+  },
 ) {
   let query = db
     .selectFrom("invitations as i")
@@ -133,11 +138,30 @@ export function listInvitationsForEmail(
     .where("i.email_canonical", "=", emailCanonical)
     .where("i.status", "=", "pending")
     .where("i.expires_at", ">", page.now);
+  if (page.onlyOrganizationId)
+    query = query.where("i.organization_id", "=", page.onlyOrganizationId);
   if (page.afterId) query = query.where("i.id", ">", page.afterId);
   return query
     .orderBy("i.id")
     .limit(page.limit + 1)
     .execute();
+}
+
+/** Which of these canonical emails have a pending invitation to the organization. */
+export async function pendingInvitationEmails(
+  db: Executor,
+  organizationId: string,
+  emails: string[],
+): Promise<Set<string>> {
+  if (emails.length === 0) return new Set();
+  const rows = await db
+    .selectFrom("invitations")
+    .select("email_canonical")
+    .where("organization_id", "=", organizationId)
+    .where("email_canonical", "in", emails)
+    .where("status", "=", "pending")
+    .execute();
+  return new Set(rows.map((r) => r.email_canonical));
 }
 
 /** Which of these canonical emails already belong to members of the organization. */

@@ -3,6 +3,7 @@ import type { InvitationRow, OrganizationRow, Role } from "../db/schema.js";
 import { type Tx, transaction } from "../db/transaction.js";
 import type { Deps } from "../deps.js";
 import { checkEmail } from "../lib/email-address.js";
+import { fail } from "../lib/errors.js";
 import { newId } from "../lib/ids.js";
 import type { RequestMeta } from "../lib/request-meta.js";
 import { hashToken, newToken } from "../lib/tokens.js";
@@ -11,10 +12,12 @@ import { invitationEmail } from "../mail/templates.js";
 import { authorize, openOrganization } from "../organizations/organization-access.js";
 import type { AuthState } from "../sessions/session-cache.js";
 import { domainAllowed, invitationUrl, toCreatedInvitation } from "./invitation.js";
+import { withinInvitationLimits } from "./invitation-limits.js";
 import {
   expireStaleInvitations,
   insertInvitationIfNone,
   memberEmails,
+  pendingInvitationEmails,
 } from "./invitations.queries.js";
 
 export const MAX_INVITATIONS_PER_REQUEST = 100;
@@ -24,7 +27,9 @@ export type RejectionCode =
   | "duplicate"
   | "domain_not_allowed"
   | "already_member"
-  | "already_invited";
+  | "already_invited"
+  /** The inviter's or organization's budget ran out part way, or the address had its share of invitation emails today. */
+  | "rate_limited";
 
 export interface InviteInput {
   emails: string[];
@@ -49,6 +54,7 @@ export async function inviteMembers(
     // then revokes what was sent (see inviter-authority.ts).
     const scope = await openOrganization(tx.db, ref, auth, { holdRole: true });
     authorize(deps, auth, scope, { type: "invitation:create", role: input.role }, meta.now);
+    if (input.delivery === "email") requireVerifiedInviter(auth);
     return createInvitations(deps, tx, scope.organization, input, {
       actor: actorOf(auth),
       inviterUserId: auth.user.id,
@@ -58,7 +64,24 @@ export async function inviteMembers(
   });
 }
 
-/** Creates the invitations inside the caller's transaction (also used by `atrium org create`). */
+/**
+ * An email carries the inviter's name to a stranger's inbox: only an account that proved its
+ * own address may have the instance send one (a link, the inviter passes on themself).
+ */
+export function requireVerifiedInviter(auth: AuthState): void {
+  if (!auth.user.emailVerifiedAt) {
+    throw fail(
+      "email_not_verified",
+      "Verify your email address before inviting by email, or invite by link.",
+    );
+  }
+}
+
+/**
+ * Creates the invitations inside the caller's transaction (also used by `atrium org create`).
+ * A person's invitations count against the limits of invitation-limits.ts; an operator's
+ * (no inviting user) do not.
+ */
 export async function createInvitations(
   deps: Deps,
   tx: Tx,
@@ -82,13 +105,32 @@ export async function createInvitations(
   const canonicals = candidates.map((c) => c.canonical);
   const members = await memberEmails(tx.db, organization.id, canonicals);
   await expireStaleInvitations(tx.db, organization.id, canonicals, now);
+  const invited = await pendingInvitationEmails(tx.db, organization.id, canonicals);
+  let invitable: typeof candidates = [];
+  for (const candidate of candidates) {
+    if (members.has(candidate.canonical))
+      rejected.push({ email: candidate.email, code: "already_member" });
+    else if (invited.has(candidate.canonical))
+      rejected.push({ email: candidate.email, code: "already_invited" });
+    else invitable.push(candidate);
+  }
+
+  if (by.inviterUserId !== null) {
+    const limited = await withinInvitationLimits(
+      tx,
+      { inviterUserId: by.inviterUserId, organizationId: organization.id },
+      invitable,
+      input.delivery,
+      now,
+    );
+    rejected.push(
+      ...limited.refused.map((c) => ({ email: c.email, code: "rate_limited" as const })),
+    );
+    invitable = limited.allowed;
+  }
 
   const invitations = [];
-  for (const candidate of candidates) {
-    if (members.has(candidate.canonical)) {
-      rejected.push({ email: candidate.email, code: "already_member" });
-      continue;
-    }
+  for (const candidate of invitable) {
     const token = newToken();
     const row: InvitationRow = {
       id: newId("inv", now.getTime()),

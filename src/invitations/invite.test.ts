@@ -17,7 +17,7 @@ const DAY = 24 * 60 * 60_000;
 
 describe("POST /organizations/{org}/invitations", () => {
   it("emails one link per address through the outbox and returns no url", async () => {
-    const { client, org } = await ownerWithOrganization(t);
+    const { client, org } = await ownerWithOrganization(t, { verified: true });
     const emails = [newAddress(), newAddress()];
     const reply = await invite(client, org.id, emails, { delivery: "email" });
     expect(reply.status).toBe(201);
@@ -128,7 +128,7 @@ describe("POST /organizations/{org}/invitations", () => {
   });
 
   it("creates one invitation when two requests invite the same address at once", async () => {
-    const { client, org } = await ownerWithOrganization(t);
+    const { client, org } = await ownerWithOrganization(t, { verified: true });
     const email = newAddress();
     const replies = await Promise.all([
       invite(client, org.id, [email], { delivery: "email" }),

@@ -19,7 +19,7 @@ const DAY = 24 * HOUR;
 
 describe("GET /organizations/{org}/invitations", () => {
   it("lists the pending invitations with who sent them, and nothing answered or expired", async () => {
-    const owner = await ownerWithOrganization(t);
+    const owner = await ownerWithOrganization(t, { verified: true });
     const byLink = await inviteByLink(owner.client, owner.org.id, newAddress(), "admin");
     const emailed = await invite(owner.client, owner.org.id, [newAddress()], { delivery: "email" });
     const revoked = await inviteByLink(owner.client, owner.org.id, newAddress());
@@ -162,7 +162,7 @@ describe("POST /organizations/{org}/invitations/{id}/resend", () => {
   });
 
   it("emails an email invitation again with a new link and returns no url", async () => {
-    const owner = await ownerWithOrganization(t);
+    const owner = await ownerWithOrganization(t, { verified: true });
     const email = newAddress();
     const created = await invite(owner.client, owner.org.id, [email], { delivery: "email" });
     const id = created.body.invitations[0].id;
@@ -202,7 +202,7 @@ describe("POST /organizations/{org}/invitations/{id}/resend", () => {
 
 describe("audit of invitations", () => {
   it("records invitation.created for each invitation with the inviter, role and delivery", async () => {
-    const owner = await ownerWithOrganization(t);
+    const owner = await ownerWithOrganization(t, { verified: true });
     const email = newAddress();
     const created = await invite(owner.client, owner.org.id, [email, "broken"], {
       delivery: "email",

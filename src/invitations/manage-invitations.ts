@@ -7,8 +7,9 @@ import { hashToken, newToken } from "../lib/tokens.js";
 import { authorize, openOrganization } from "../organizations/organization-access.js";
 import type { AuthState } from "../sessions/session-cache.js";
 import { toCreatedInvitation, toPendingInvitation } from "./invitation.js";
+import { limitInvitationResend, takeInvitationBudget } from "./invitation-limits.js";
 import { findInvitationInOrganization, listPendingInvitations } from "./invitations.queries.js";
-import { sendInvitationEmail } from "./invite-members.js";
+import { requireVerifiedInviter, sendInvitationEmail } from "./invite-members.js";
 
 const NO_SUCH = "No such pending invitation.";
 
@@ -65,7 +66,8 @@ export async function revokeInvitation(
 
 /**
  * Sends an invitation again with a new token and a new expiry: the old link stops working.
- * An invitation that expired can be resent too; an answered or revoked one cannot.
+ * An invitation that expired can be resent too; an answered or revoked one cannot. A resend
+ * counts as an invitation against the limits, and by email it waits its turn.
  */
 export async function resendInvitation(
   deps: Deps,
@@ -80,6 +82,15 @@ export async function resendInvitation(
     const invitation = await findInvitationInOrganization(tx.db, scope.organization.id, id);
     if (invitation?.status !== "pending") throw fail("not_found", NO_SUCH);
     authorize(deps, auth, scope, { type: "invitation:create", role: invitation.role }, meta.now);
+    const byEmail = invitation.delivery === "email";
+    if (byEmail) requireVerifiedInviter(auth);
+    await takeInvitationBudget(
+      tx,
+      { inviterUserId: auth.user.id, organizationId: scope.organization.id },
+      1,
+      meta.now,
+    );
+    if (byEmail) await limitInvitationResend(tx, invitation, meta.now);
     const token = newToken();
     const updated = await tx.db
       .updateTable("invitations")

@@ -26,8 +26,8 @@ function membershipRows(organizationId: string, userId: string) {
 
 describe("GET /me/invitations", () => {
   it("lists the pending invitations to the account's verified email, from every organization", async () => {
-    const acme = await ownerWithOrganization(t, { name: "Acme Corp" });
-    const globex = await ownerWithOrganization(t, { name: "Globex" });
+    const acme = await ownerWithOrganization(t, { name: "Acme Corp", verified: true });
+    const globex = await ownerWithOrganization(t, { name: "Globex", verified: true });
     const invitee = await verifiedUser(t);
     const fromAcme = await inviteByLink(acme.client, acme.org.id, invitee.email, "admin");
     const fromGlobex = await invite(globex.client, globex.org.id, [invitee.email.toUpperCase()], {

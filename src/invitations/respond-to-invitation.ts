@@ -201,6 +201,8 @@ export async function listMyInvitations(
     limit: page.limit,
     afterId: page.cursor,
     now,
+    // A key bound to one organization sees only invitations to that one.
+    onlyOrganizationId: auth.apiKey?.organizationId,
   });
   const more = rows.length > page.limit;
   const items = rows.slice(0, page.limit).map((row) => ({

@@ -53,7 +53,7 @@ async function myOrganizations(app: TestApp, reply: Reply) {
 
 describe("POST /auth/sign-up with an invitationToken", () => {
   it("with an emailed invitation: verified at once and a member in the same request", async () => {
-    const owner = await ownerWithOrganization(t);
+    const owner = await ownerWithOrganization(t, { verified: true });
     const email = `Mixed.Case-${Date.now()}@Example.com`;
     await invite(owner.client, owner.org.id, [email], { delivery: "email", role: "admin" });
     await t.flushMail();

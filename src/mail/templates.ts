@@ -28,7 +28,19 @@ ${p.action ? `<p><a href="${escapeHtml(p.action.url)}">${escapeHtml(p.action.lab
   return { to: p.to, subject: p.subject, text, html };
 }
 
-const hello = (name: string) => `Hello ${name},`;
+/**
+ * A name that people chose, as text no mail client turns into a link: "://" becomes "[://]"
+ * and a dot between letters or digits "[.]" (the usual defanging). Otherwise a name or an
+ * organization called "https://evil.example" would arrive as a clickable link in an email
+ * that the instance signed, to an address the namer chose (security review, issue 7 item 4).
+ */
+export function plainName(name: string): string {
+  return name
+    .replace(/:\/\//g, "[://]")
+    .replace(/(?<=[\p{L}\p{N}])[.\uFF0E\u3002\uFF61](?=[\p{L}\p{N}])/gu, "[.]");
+}
+
+const hello = (name: string) => `Hello ${plainName(name)},`;
 
 export function verificationEmail(to: string, name: string, url: string): EmailMessage {
   return compose({
@@ -124,7 +136,7 @@ export function invitationEmail(
     subject: "You are invited to join an organization on Atrium",
     greeting: "Hello,",
     lines: [
-      `${invite.inviterName} invited you to join ${invite.organizationName} as ${invite.role === "member" ? "a member" : `an ${invite.role}`}.`,
+      `${plainName(invite.inviterName)} invited you to join ${plainName(invite.organizationName)} as ${invite.role === "member" ? "a member" : `an ${invite.role}`}.`,
       `The invitation works until ${invite.expiresAt.toUTCString()}.`,
     ],
     action: { label: "Review the invitation", url: invite.url },
@@ -143,7 +155,7 @@ export function apiKeyCreatedNotice(
     subject: "A new API key was created for your account",
     greeting: hello(name),
     lines: [
-      `An API key named "${keyName}" (starting ${prefix}) was created for your Atrium account.`,
+      `An API key named "${plainName(keyName)}" (starting ${prefix}) was created for your Atrium account.`,
       "If this was not you, revoke it, change your password and sign out your other sessions.",
     ],
     footer: "This is a security notice.",

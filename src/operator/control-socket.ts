@@ -21,7 +21,8 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   let body = "";
   for await (const chunk of req) {
     body += chunk;
-    if (body.length > 16_384) throw new Error("command too large");
+    // Commands are small, but `audit verify --heads` carries one saved head per chain.
+    if (body.length > 32 * 1024 * 1024) throw new Error("command too large");
   }
   return JSON.parse(body);
 }

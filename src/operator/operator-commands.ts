@@ -5,7 +5,8 @@ import {
   showAccount,
 } from "../accounts/account-admin.js";
 import { exportChunks } from "../audit/audit.service.js";
-import { verifyAuditChains } from "../audit/audit-verify.js";
+import { listAuditChainHeads } from "../audit/audit-heads.js";
+import { type Anchor, checkAnchors, verifyAuditChains } from "../audit/audit-verify.js";
 import type { Deps } from "../deps.js";
 import { AppError, fail } from "../lib/errors.js";
 import { isId } from "../lib/ids.js";
@@ -24,7 +25,8 @@ export type OperatorCommand =
   | { command: "users-disable"; email: string }
   | { command: "users-enable"; email: string }
   | { command: "sessions-revoke"; email: string }
-  | { command: "audit-verify"; org?: string | undefined }
+  | { command: "audit-verify"; org?: string | undefined; anchors?: Anchor[] | undefined }
+  | { command: "audit-heads" }
   | {
       command: "audit-export";
       org?: string | undefined;
@@ -97,8 +99,15 @@ async function run(deps: Deps, command: OperatorCommand): Promise<OperatorResult
       const chainKey =
         command.org === undefined ? undefined : await organizationIdOf(deps, command.org);
       const result = await verifyAuditChains(deps.db, chainKey ? { chainKey } : {});
-      return { status: 200, body: { ok: result.broken.length === 0, ...result } };
+      const anchors = (command.anchors ?? []).filter((a) => !chainKey || a.chainKey === chainKey);
+      const broken = [...result.broken, ...(await checkAnchors(deps.db, anchors))];
+      return {
+        status: 200,
+        body: { ok: broken.length === 0, ...result, broken, anchors: anchors.length },
+      };
     }
+    case "audit-heads":
+      return { status: 200, body: { items: await listAuditChainHeads(deps.db) } };
     case "audit-export": {
       const scope =
         command.org === undefined ? undefined : await organizationIdOf(deps, command.org);

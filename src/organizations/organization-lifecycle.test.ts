@@ -63,7 +63,7 @@ describe("DELETE /organizations/{org}", () => {
     const pending = await client.post(`/organizations/${org.id}/invitations`, {
       emails: [`pending-${++counter}@example.com`],
       role: "admin",
-      delivery: "email",
+      delivery: "link",
     });
     expect(pending.status).toBe(201);
     const eventsBefore = await auditEvents(org.id);

@@ -1,7 +1,7 @@
 import Type from "typebox";
 import type { Deps } from "../deps.js";
 import type { Api } from "../http/app-types.js";
-import { accountAuthOf, authOf, freshAuthOf, sessionAuthOf } from "../http/authenticate.js";
+import { accountAuthOf, freshAuthOf, sessionAuthOf } from "../http/authenticate.js";
 import { metaOf } from "../http/request-meta.js";
 import { Json, NoBody } from "../http/responses.js";
 import { Page, PageQuery, pageLimit } from "../http/schemas.js";
@@ -60,7 +60,7 @@ export function sessionRoutes(api: Api, deps: Deps): void {
     async (request) =>
       listSessions(
         deps,
-        authOf(request),
+        accountAuthOf(request),
         { limit: pageLimit(request.query.limit), cursor: request.query.cursor },
         request.now,
       ),

@@ -16,12 +16,16 @@ export function tokenOf(url: string): string {
   return url.slice(url.lastIndexOf("/") + 1);
 }
 
-/** A new account that owns a new organization (optionally limited to some email domains). */
+/**
+ * A new account that owns a new organization (optionally limited to some email domains, and
+ * with its email verified, as inviting by email needs).
+ */
 export async function ownerWithOrganization(
   t: TestApp,
-  options: { allowedEmailDomains?: string[]; name?: string } = {},
+  options: { allowedEmailDomains?: string[]; name?: string; verified?: boolean } = {},
 ) {
   const owner = await signUpUser(t, { name: "Olive Owner" });
+  if (options.verified) await verifyEmail(t, owner);
   const created = await owner.client.post("/organizations", { name: options.name ?? "Acme Corp" });
   expect(created.status).toBe(201);
   const { id, slug, name } = created.body as { id: string; slug: string; name: string };
