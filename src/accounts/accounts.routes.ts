@@ -2,6 +2,7 @@ import Type from "typebox";
 import type { Deps } from "../deps.js";
 import type { Api } from "../http/app-types.js";
 import { accountAuthOf, authOf, freshAuthOf, sessionAuthOf } from "../http/authenticate.js";
+import { deviceCookieOf, setDeviceCookie } from "../http/device-cookie.js";
 import { metaOf } from "../http/request-meta.js";
 import { Body, EmailField, NameField, PasswordField, TokenField } from "../http/schemas.js";
 import { clearSessionCookie, setSessionCookie } from "../http/session-cookie.js";
@@ -52,8 +53,9 @@ export function accountRoutes(api: Api, deps: Deps): void {
       },
     },
     async (request, reply) => {
-      const { user, session } = await signUp(deps, request.body, metaOf(request));
+      const { user, session, device } = await signUp(deps, request.body, metaOf(request));
       setSessionCookie(reply, config, session, request.now);
+      setDeviceCookie(reply, config, device, request.now);
       return reply.code(201).send({ user });
     },
   );
@@ -69,8 +71,14 @@ export function accountRoutes(api: Api, deps: Deps): void {
       },
     },
     async (request, reply) => {
-      const { user, session } = await signIn(deps, request.body, metaOf(request));
+      const deviceToken = deviceCookieOf(request, config);
+      const { user, session, device } = await signIn(
+        deps,
+        { ...request.body, deviceToken },
+        metaOf(request),
+      );
       setSessionCookie(reply, config, session, request.now);
+      setDeviceCookie(reply, config, device, request.now);
       return { user };
     },
   );
@@ -108,7 +116,8 @@ export function accountRoutes(api: Api, deps: Deps): void {
       schema: { tags: ["auth"], body: Body({ token: TokenField, password: PasswordField }) },
     },
     async (request, reply) => {
-      await confirmPasswordReset(deps, request.body, metaOf(request));
+      const device = await confirmPasswordReset(deps, request.body, metaOf(request));
+      setDeviceCookie(reply, config, device, request.now);
       return reply.code(204).send();
     },
   );
