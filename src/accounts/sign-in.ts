@@ -31,10 +31,9 @@ export async function signIn(
   meta: RequestMeta,
 ): Promise<{ user: User; session: IssuedSession; device: IssuedDevice }> {
   const { canonical } = requireEmail(input.email);
-  const accountKey = accountSignInKey(canonical);
   const user = await findUserByCanonicalEmail(deps.db, canonical);
   const device = await recognizeDevice(deps.db, input.deviceToken, user?.id, meta.now);
-  const ownKey = device ? `signin:device:${device.id}` : accountKey;
+  const ownKey = device ? `signin:device:${device.id}` : accountSignInKey(canonical);
 
   const limit = await takeAttempt(
     deps.db,
@@ -90,7 +89,9 @@ export async function signIn(
   }
 
   signIns.inc({ result: "success" });
-  await clearAttempts(deps.db, accountKey, ownKey);
+  // The counter this attempt was counted on: a known browser's success leaves the account's
+  // counter to the strangers who filled it, rather than handing them a fresh set of attempts.
+  await clearAttempts(deps.db, ownKey);
   return transaction(deps.db, async (tx) => {
     const session = await startSession(deps, tx, user.id, meta);
     const known =
