@@ -173,7 +173,7 @@ export async function requireAttempt(
  * Gives back one counted attempt: its delay goes too when the count falls below the free
  * attempts. (Only the delay this attempt set can be undone; an earlier one stays.)
  */
-export async function returnAttempt(db: Kysely<DB>, { key, policy }: RateLimitKey): Promise<void> {
+async function returnAttempt(db: Kysely<DB>, { key, policy }: RateLimitKey): Promise<void> {
   await db
     .updateTable("rate_limits")
     .set({
