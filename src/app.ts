@@ -25,6 +25,7 @@ import { registerOpenApi, registerOpenApiRoutes } from "./http/openapi.js";
 import { ErrorBody, Json } from "./http/responses.js";
 import { registerSecurityHeaders } from "./http/security-headers.js";
 import { invitationRoutes } from "./invitations/invitations.routes.js";
+import { BackgroundTasks } from "./lib/background-tasks.js";
 import { type Clock, systemClock } from "./lib/request-meta.js";
 import { createOutboxWorker, type OutboxWorker } from "./mail/outbox-worker.js";
 import { logTransport, type MailTransport, smtpTransport } from "./mail/transports.js";
@@ -103,6 +104,7 @@ export function createDeps(
     logger,
     passwords: new PasswordHasher(),
     sessionCache: new SessionCache(database.notifications),
+    background: new BackgroundTasks(logger),
   };
 }
 
@@ -243,6 +245,7 @@ export async function buildApp(options: BuildAppOptions): Promise<AtriumApp> {
   }
   app.addHook("onClose", async () => {
     stopMaintenance();
+    await deps.background.idle();
     await stopControl?.();
     await outbox.stop();
     if (!options.database) await database.close();

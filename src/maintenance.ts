@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import type { Logger } from "pino";
+import { deleteStaleDevices } from "./accounts/known-devices.js";
 import { applyAuditRetention } from "./audit/audit-retention.js";
 import type { Deps } from "./deps.js";
 import { deleteStaleRateLimits } from "./rate-limit/rate-limit.js";
@@ -22,6 +23,7 @@ export async function sweepExpired(deps: Deps, embedded = false): Promise<void> 
   await deleteExpiredSessions(deps.db, now, deps.config.sessionMaxAgeMs);
   await deps.db.deleteFrom("account_tokens").where("expires_at", "<=", now).execute();
   await deleteStaleRateLimits(deps.db, now, 24 * 60 * 60_000);
+  await deleteStaleDevices(deps.db, now);
   await deps.db
     .deleteFrom("outbox_emails")
     .where("status", "=", "sent")

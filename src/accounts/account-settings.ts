@@ -21,12 +21,17 @@ import { voidAccountTokens } from "./account-tokens.js";
 import { deleteUser, findUserById, updateUser } from "./accounts.queries.js";
 import { toUser, type User } from "./user.js";
 
+/** The counter of password confirmations (a password reset clears it too). */
+export function passwordConfirmationKey(userId: string): string {
+  return `password:account:${userId}`;
+}
+
 /**
  * Checks the signed-in user's password (re-authentication, password change). Limited like
  * sign-in, so a stolen session cannot be used to guess the password.
  */
 async function confirmPassword(deps: Deps, auth: AuthState, password: string, meta: RequestMeta) {
-  const key = `password:account:${auth.user.id}`;
+  const key = passwordConfirmationKey(auth.user.id);
   const limit = await takeAttempt(deps.db, [{ key, policy: POLICIES.signInPerAccount }], meta.now);
   const refused = async (reason: string) =>
     transaction(deps.db, (tx) =>

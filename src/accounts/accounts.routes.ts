@@ -2,6 +2,7 @@ import Type from "typebox";
 import type { Deps } from "../deps.js";
 import type { Api } from "../http/app-types.js";
 import { accountAuthOf, authOf, freshAuthOf, sessionAuthOf } from "../http/authenticate.js";
+import { deviceCookieOf, setDeviceCookie } from "../http/device-cookie.js";
 import { metaOf } from "../http/request-meta.js";
 import { Json, NoBody, Redirect } from "../http/responses.js";
 import { Body, EmailField, NameField, PasswordField, TokenField } from "../http/schemas.js";
@@ -60,8 +61,9 @@ export function accountRoutes(api: Api, deps: Deps): void {
       },
     },
     async (request, reply) => {
-      const { user, session } = await signUp(deps, request.body, metaOf(request));
+      const { user, session, device } = await signUp(deps, request.body, metaOf(request));
       setSessionCookie(reply, config, session, request.now);
+      setDeviceCookie(reply, config, device, request.now);
       return reply.code(201).send({ user });
     },
   );
@@ -82,8 +84,14 @@ export function accountRoutes(api: Api, deps: Deps): void {
       },
     },
     async (request, reply) => {
-      const { user, session } = await signIn(deps, request.body, metaOf(request));
+      const deviceToken = deviceCookieOf(request, config);
+      const { user, session, device } = await signIn(
+        deps,
+        { ...request.body, deviceToken },
+        metaOf(request),
+      );
       setSessionCookie(reply, config, session, request.now);
+      setDeviceCookie(reply, config, device, request.now);
       return { user };
     },
   );
@@ -147,7 +155,8 @@ export function accountRoutes(api: Api, deps: Deps): void {
       },
     },
     async (request, reply) => {
-      await confirmPasswordReset(deps, request.body, metaOf(request));
+      const device = await confirmPasswordReset(deps, request.body, metaOf(request));
+      setDeviceCookie(reply, config, device, request.now);
       return reply.code(204).send();
     },
   );

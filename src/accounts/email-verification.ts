@@ -12,7 +12,7 @@ import {
   emailChangeNotice,
   verificationEmail,
 } from "../mail/templates.js";
-import { limitTokenGuesses, POLICIES, requireAttempt } from "../rate-limit/rate-limit.js";
+import { lookUpGuessedToken, POLICIES, requireAttempt } from "../rate-limit/rate-limit.js";
 import { publishAuthChange } from "../sessions/auth-changes.js";
 import type { AuthState } from "../sessions/session-cache.js";
 import { sessionExists } from "../sessions/sessions.queries.js";
@@ -118,59 +118,62 @@ export async function verifyEmail(
   input: { token: string },
   meta: RequestMeta,
 ): Promise<void> {
-  await limitTokenGuesses(deps.db, meta.ipAddress, meta.now);
   try {
-    await transaction(deps.db, async (tx) => {
-      const token = await consumeAccountToken(
-        tx.db,
-        input.token,
-        ["email_verification", "email_change"],
-        meta.now,
-      );
-      if (!token) throw fail("not_found", DEAD_LINK);
-      const user = await lockUser(tx.db, token.user_id);
-      if (!user) throw fail("not_found", DEAD_LINK);
-      const actor = userActor(user);
+    const used = await lookUpGuessedToken(deps.db, meta, input.token, () =>
+      transaction(deps.db, async (tx) => {
+        const token = await consumeAccountToken(
+          tx.db,
+          input.token,
+          ["email_verification", "email_change"],
+          meta.now,
+        );
+        if (!token) return undefined;
+        const user = await lockUser(tx.db, token.user_id);
+        if (!user) throw fail("not_found", DEAD_LINK);
+        const actor = userActor(user);
 
-      if (token.purpose === "email_verification") {
-        // A link sent to an address the account no longer has proves nothing about the account.
-        if (token.email !== user.email) throw fail("not_found", DEAD_LINK);
-        if (!user.email_verified_at) {
-          await updateUser(tx.db, user.id, { email_verified_at: meta.now, updated_at: meta.now });
-          await publishAuthChange(tx, deps.sessionCache, { userId: user.id });
+        if (token.purpose === "email_verification") {
+          // A link sent to an address the account no longer has proves nothing about the account.
+          if (token.email !== user.email) throw fail("not_found", DEAD_LINK);
+          if (!user.email_verified_at) {
+            await updateUser(tx.db, user.id, { email_verified_at: meta.now, updated_at: meta.now });
+            await publishAuthChange(tx, deps.sessionCache, { userId: user.id });
+          }
+          await recordAuditEvent(tx, meta, {
+            action: "user.email_verified",
+            actor,
+            subjectUserId: user.id,
+            metadata: { email: user.email },
+          });
+          return true;
         }
+
+        const { email: newEmail, canonical } = requireEmail(token.email);
+        await updateUser(tx.db, user.id, {
+          email: newEmail,
+          email_canonical: canonical,
+          email_verified_at: meta.now,
+          updated_at: meta.now,
+        });
+        // Links sent before the move (a reset to the old address, say) end with it.
+        await voidAccountTokens(tx, user.id, {
+          actor,
+          meta,
+          reason: "email_changed",
+          now: meta.now,
+        });
+        await publishAuthChange(tx, deps.sessionCache, { userId: user.id });
+        await enqueueEmail(tx, emailChangedNotice(user.email, user.name, newEmail), meta.now);
         await recordAuditEvent(tx, meta, {
-          action: "user.email_verified",
+          action: "user.email_changed",
           actor,
           subjectUserId: user.id,
-          metadata: { email: user.email },
+          metadata: { from: user.email, to: newEmail },
         });
-        return;
-      }
-
-      const { email: newEmail, canonical } = requireEmail(token.email);
-      await updateUser(tx.db, user.id, {
-        email: newEmail,
-        email_canonical: canonical,
-        email_verified_at: meta.now,
-        updated_at: meta.now,
-      });
-      // Links sent before the move (a reset to the old address, say) end with it.
-      await voidAccountTokens(tx, user.id, {
-        actor,
-        meta,
-        reason: "email_changed",
-        now: meta.now,
-      });
-      await publishAuthChange(tx, deps.sessionCache, { userId: user.id });
-      await enqueueEmail(tx, emailChangedNotice(user.email, user.name, newEmail), meta.now);
-      await recordAuditEvent(tx, meta, {
-        action: "user.email_changed",
-        actor,
-        subjectUserId: user.id,
-        metadata: { from: user.email, to: newEmail },
-      });
-    });
+        return true;
+      }),
+    );
+    if (!used) throw fail("not_found", DEAD_LINK);
   } catch (error) {
     if (isUniqueViolation(error, "users_email_canonical_key")) {
       throw fail("email_taken", "Another account took this email address in the meantime.");

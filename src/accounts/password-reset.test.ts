@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import {
   type Client,
   errorCode,
@@ -49,6 +49,40 @@ describe("POST /auth/password-reset", () => {
 
     await t.flushMail();
     expect(resetEmails(email)).toHaveLength(1);
+    expect(t.mailbox.to(unknown)).toHaveLength(0);
+  });
+
+  it("answers a known and an unknown email alike, before looking the account up, and still emails the link", async () => {
+    const { email, user } = await signUpUser(t);
+    const unknown = `nobody-${Date.now()}@example.com`;
+    const known = await t.client().post("/auth/password-reset", { email });
+    // The answer came before the account's link was made: nothing that depends on whether the
+    // account exists runs before the 202, so its timing cannot tell (SECURITY.md AUTH-04).
+    const tokens = await t.app.deps.db
+      .selectFrom("account_tokens")
+      .select("id")
+      .where("user_id", "=", user.id)
+      .where("purpose", "=", "password_reset")
+      .execute();
+    expect(tokens).toHaveLength(0);
+    const missing = await t.client().post("/auth/password-reset", { email: unknown });
+
+    const comparable = (reply: Reply) => {
+      // Only the clock and the request's own id differ.
+      const { date: _date, "x-request-id": _id, ...headers } = reply.headers;
+      return { status: reply.status, body: reply.raw.body, headers };
+    };
+    expect(comparable(known)).toEqual(comparable(missing));
+    expect(known.status).toBe(202);
+
+    await vi.waitFor(
+      async () => {
+        await t.app.outbox.drain();
+        expect(resetEmails(email)).toHaveLength(1);
+      },
+      { timeout: 5000, interval: 20 },
+    );
+    await t.flushMail();
     expect(t.mailbox.to(unknown)).toHaveLength(0);
   });
 

@@ -7,7 +7,8 @@ import type { RequestMeta } from "../lib/request-meta.js";
 import { enqueueEmail } from "../mail/outbox.js";
 import { passwordChangedNotice, passwordResetEmail } from "../mail/templates.js";
 import {
-  limitTokenGuesses,
+  clearAttempts,
+  lookUpGuessedToken,
   POLICIES,
   perAddress,
   requireAttempt,
@@ -15,6 +16,7 @@ import {
 } from "../rate-limit/rate-limit.js";
 import { endUserSessions } from "../sessions/sessions.service.js";
 import { accountLink, requireEmail, requireStrongPassword } from "./account-input.js";
+import { passwordConfirmationKey } from "./account-settings.js";
 import {
   consumeAccountToken,
   findLiveAccountToken,
@@ -22,12 +24,16 @@ import {
   voidAccountTokens,
 } from "./account-tokens.js";
 import { findUserByCanonicalEmail, findUserById, updateUser } from "./accounts.queries.js";
+import { forgetDevices, type IssuedDevice, rememberDevice } from "./known-devices.js";
+import { accountSignInKey } from "./sign-in.js";
 
 const DEAD_LINK = "This password reset link is invalid or has expired; ask for a new one.";
 
 /**
  * Emails a single-use reset link (valid for an hour) if an account has this address. The
- * caller answers 202 either way, so the answer says nothing about which addresses exist.
+ * caller answers 202 either way, so the answer says nothing about which addresses exist; and
+ * so that its timing says nothing either, everything that depends on the account (the lookup,
+ * the token, the email) runs after the answer, in the same order for every address.
  */
 export async function requestPasswordReset(
   deps: Deps,
@@ -41,6 +47,10 @@ export async function requestPasswordReset(
     meta.now,
     "Too many reset requests from this address; try again later.",
   );
+  deps.background.run("password reset request", () => sendResetLink(deps, canonical, meta));
+}
+
+async function sendResetLink(deps: Deps, canonical: string, meta: RequestMeta): Promise<void> {
   // Past the per-account limit nothing more is sent, silently: answering differently would
   // reveal that the account exists, and sending would let anyone flood its inbox.
   const perAccount = await takeAttempt(
@@ -52,6 +62,7 @@ export async function requestPasswordReset(
 
   const user = await findUserByCanonicalEmail(deps.db, canonical);
   if (!user || user.disabled_at) return;
+  // The token and its email commit together (the outbox guarantee holds after the answer too).
   await transaction(deps.db, async (tx) => {
     const token = await issueAccountToken(tx.db, {
       userId: user.id,
@@ -69,23 +80,27 @@ export async function requestPasswordReset(
 
 /**
  * Sets a new password from a reset link. The token is consumed by one DELETE … RETURNING, so
- * of two uses racing exactly one succeeds; every session of the account ends.
+ * of two uses racing exactly one succeeds; every session of the account ends. A reset is the
+ * owner taking the account back: its sign-in counters start again, every known browser is
+ * forgotten (an intruder's included), and the browser that used the link becomes the one
+ * known device, exempt from the per-account sign-in limit.
  */
 export async function confirmPasswordReset(
   deps: Deps,
   input: { token: string; password: string },
   meta: RequestMeta,
-): Promise<void> {
-  await limitTokenGuesses(deps.db, meta.ipAddress, meta.now);
+): Promise<IssuedDevice> {
   // Read first (without using the token) so that a weak new password does not burn the link.
-  const pending = await findLiveAccountToken(deps.db, input.token, ["password_reset"], meta.now);
+  const pending = await lookUpGuessedToken(deps.db, meta, input.token, () =>
+    findLiveAccountToken(deps.db, input.token, ["password_reset"], meta.now),
+  );
   if (!pending) throw fail("not_found", DEAD_LINK);
   const owner = await findUserById(deps.db, pending.user_id);
   if (!owner) throw fail("not_found", DEAD_LINK);
   requireStrongPassword(deps.config, input.password, owner);
   const passwordHash = await deps.passwords.hash(input.password);
 
-  await transaction(deps.db, async (tx) => {
+  return transaction(deps.db, async (tx) => {
     const token = await consumeAccountToken(tx.db, input.token, ["password_reset"], meta.now);
     if (!token) throw fail("not_found", DEAD_LINK);
     const user = await updateUser(tx.db, token.user_id, {
@@ -114,5 +129,12 @@ export async function confirmPasswordReset(
       subjectUserId: user.id,
       metadata: { sessionsRevoked: ended.length, apiKeysRevoked: revokedKeys.length },
     });
+    await clearAttempts(
+      tx.db,
+      accountSignInKey(user.email_canonical),
+      passwordConfirmationKey(user.id),
+    );
+    await forgetDevices(tx.db, user.id);
+    return rememberDevice(tx.db, user.id, meta.now);
   });
 }

@@ -8,28 +8,37 @@ import { clearAttempts, POLICIES, perAddress, takeAttempt } from "../rate-limit/
 import { type IssuedSession, startSession } from "../sessions/sessions.service.js";
 import { requireEmail } from "./account-input.js";
 import { findUserByCanonicalEmail } from "./accounts.queries.js";
+import { type IssuedDevice, recognizeDevice, rememberDevice } from "./known-devices.js";
 import { toUser, type User } from "./user.js";
 
 const INVALID = "The email address or password is incorrect.";
 
+/** The per-account sign-in counter (a password reset clears it too). */
+export function accountSignInKey(canonicalEmail: string): string {
+  return `signin:account:${canonicalEmail}`;
+}
+
 /**
  * Signs in with email and password. An unknown email, a wrong password and a disabled account
  * look the same from outside: same status, body and (a dummy hash is verified) time. Attempts
- * are limited per account and per client address before any hashing.
+ * are limited per client address, and per account before any hashing, except from a browser
+ * that signed in to this account before (its device cookie): that browser has a counter of its
+ * own, so strangers who keep the account's counter full cannot lock its owner out.
  */
 export async function signIn(
   deps: Deps,
-  input: { email: string; password: string },
+  input: { email: string; password: string; deviceToken?: string | undefined },
   meta: RequestMeta,
-): Promise<{ user: User; session: IssuedSession }> {
+): Promise<{ user: User; session: IssuedSession; device: IssuedDevice }> {
   const { canonical } = requireEmail(input.email);
-  const accountKey = `signin:account:${canonical}`;
   const user = await findUserByCanonicalEmail(deps.db, canonical);
+  const device = await recognizeDevice(deps.db, input.deviceToken, user?.id, meta.now);
+  const ownKey = device ? `signin:device:${device.id}` : accountSignInKey(canonical);
 
   const limit = await takeAttempt(
     deps.db,
     [
-      { key: accountKey, policy: POLICIES.signInPerAccount },
+      { key: ownKey, policy: POLICIES.signInPerAccount },
       { key: perAddress("signin", meta.ipAddress), policy: POLICIES.signInPerAddress },
     ],
     meta.now,
@@ -80,16 +89,20 @@ export async function signIn(
   }
 
   signIns.inc({ result: "success" });
-  await clearAttempts(deps.db, accountKey);
-  const session = await transaction(deps.db, async (tx) => {
-    const issued = await startSession(deps, tx, user.id, meta);
+  // The counter this attempt was counted on: a known browser's success leaves the account's
+  // counter to the strangers who filled it, rather than handing them a fresh set of attempts.
+  await clearAttempts(deps.db, ownKey);
+  return transaction(deps.db, async (tx) => {
+    const session = await startSession(deps, tx, user.id, meta);
+    const known =
+      device && input.deviceToken ? { row: device, token: input.deviceToken } : undefined;
+    const remembered = await rememberDevice(tx.db, user.id, meta.now, known);
     await recordAuditEvent(tx, meta, {
       action: "user.signed_in",
       actor: userActor(user),
       subjectUserId: user.id,
       metadata: { method: "password" },
     });
-    return issued;
+    return { user: toUser(user), session, device: remembered };
   });
-  return { user: toUser(user), session };
 }

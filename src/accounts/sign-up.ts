@@ -13,16 +13,12 @@ import {
   insertOrganization,
   recordOrganizationCreated,
 } from "../organizations/organizations.service.js";
-import {
-  limitTokenGuesses,
-  POLICIES,
-  perAddress,
-  requireAttempt,
-} from "../rate-limit/rate-limit.js";
+import { POLICIES, perAddress, requireAttempt } from "../rate-limit/rate-limit.js";
 import { type IssuedSession, startSession } from "../sessions/sessions.service.js";
 import { accountLink, requireEmail, requireName, requireStrongPassword } from "./account-input.js";
 import { issueAccountToken } from "./account-tokens.js";
 import { findUserByCanonicalEmail, insertUser } from "./accounts.queries.js";
+import { type IssuedDevice, rememberDevice } from "./known-devices.js";
 import { toUser, type User } from "./user.js";
 
 /** "{Name}'s Organization", within the 100 characters a name may have. */
@@ -48,7 +44,7 @@ export async function signUp(
   deps: Deps,
   input: SignUpInput,
   meta: RequestMeta,
-): Promise<{ user: User; session: IssuedSession }> {
+): Promise<{ user: User; session: IssuedSession; device: IssuedDevice }> {
   const { config } = deps;
   if (config.signup === "invite-only" && !input.invitationToken) {
     throw fail("signup_disabled", "This instance accepts new accounts by invitation only.");
@@ -57,12 +53,10 @@ export async function signUp(
   const name = requireName(input.name);
   requireStrongPassword(config, input.password, { email, name });
   // A dead or expired invitation creates nothing: it is checked before anything is written.
-  if (input.invitationToken !== undefined)
-    await limitTokenGuesses(deps.db, meta.ipAddress, meta.now);
   const invitation =
     input.invitationToken === undefined
       ? undefined
-      : await findLiveInvitation(deps, input.invitationToken, meta.now);
+      : await findLiveInvitation(deps, input.invitationToken, meta);
   if (invitation && invitation.email_canonical !== canonical) {
     throw fail(
       "invitation_email_mismatch",
@@ -113,6 +107,7 @@ export async function signUp(
         metadata: invitation ? { invitationId: invitation.id } : {},
       });
       const session = await startSession(deps, tx, row.id, meta);
+      const device = await rememberDevice(tx.db, row.id, meta.now);
       if (invitation) await joinThroughInvitation(tx, invitation, row, meta);
       if (config.personalOrgs) {
         const personal = await insertOrganization(
@@ -132,7 +127,7 @@ export async function signUp(
         const link = accountLink(config, "verify-email", token);
         await enqueueEmail(tx, verificationEmail(email, name, link), meta.now);
       }
-      return { user: toUser(row), session };
+      return { user: toUser(row), session, device };
     });
   } catch (error) {
     if (isUniqueViolation(error, "users_email_canonical_key")) {

@@ -4,6 +4,7 @@ import * as m0002 from "./migrations/0002-organizations.js";
 import * as m0003 from "./migrations/0003-member-search.js";
 import * as m0004 from "./migrations/0004-api-keys-and-audit-chain.js";
 import * as m0005 from "./migrations/0005-account-token-epoch.js";
+import * as m0006 from "./migrations/0006-known-devices.js";
 import * as m0007 from "./migrations/0007-audit-chain-key.js";
 
 /** Every migration, in order. A migration is never edited once released: add a new one. */
@@ -13,6 +14,7 @@ const MIGRATIONS: ReadonlyArray<{ version: string; up: string }> = [
   { version: "0003-member-search", up: m0003.up },
   { version: "0004-api-keys-and-audit-chain", up: m0004.up },
   { version: "0005-account-token-epoch", up: m0005.up },
+  { version: "0006-known-devices", up: m0006.up },
   { version: "0007-audit-chain-key", up: m0007.up },
 ];
 

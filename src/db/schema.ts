@@ -95,6 +95,14 @@ export interface ApiKeysTable {
   revoked_at: Date | null;
 }
 
+export interface KnownDevicesTable {
+  id: string;
+  user_id: string;
+  token_hash: string;
+  created_at: Date;
+  last_used_at: Date;
+}
+
 export interface OutboxEmailsTable {
   id: string;
   to_address: string;
@@ -168,6 +176,7 @@ export interface DB {
   api_keys: ApiKeysTable;
   audit_chains: AuditChainsTable;
   audit_prunes: AuditPrunesTable;
+  known_devices: KnownDevicesTable;
 }
 
 export type UserRow = UsersTable;
@@ -177,4 +186,5 @@ export type OrganizationRow = OrganizationsTable;
 export type MemberRow = OrganizationMembersTable;
 export type InvitationRow = InvitationsTable;
 export type ApiKeyRow = ApiKeysTable;
+export type KnownDeviceRow = KnownDevicesTable;
 export type AuditEventRow = AuditEventsTable;

@@ -6,9 +6,9 @@ import { checkEmail } from "../lib/email-address.js";
 import { fail } from "../lib/errors.js";
 import { newId } from "../lib/ids.js";
 import type { RequestMeta } from "../lib/request-meta.js";
-import { hashToken, isWellFormedToken } from "../lib/tokens.js";
+import { hashToken } from "../lib/tokens.js";
 import { insertMember } from "../organizations/organizations.queries.js";
-import { limitTokenGuesses } from "../rate-limit/rate-limit.js";
+import { lookUpGuessedToken } from "../rate-limit/rate-limit.js";
 import type { AuthState } from "../sessions/session-cache.js";
 import { domainAllowed } from "./invitation.js";
 import {
@@ -29,22 +29,22 @@ const EXPIRED = "This invitation has expired; ask for a new one.";
 export async function findLiveInvitation(
   deps: Deps,
   token: string,
-  now: Date,
+  meta: RequestMeta,
 ): Promise<InvitationWithOrganization> {
-  const invitation = isWellFormedToken(token)
-    ? await findInvitationByTokenHash(deps.db, hashToken(token))
-    : undefined;
-  if (!invitation || (invitation.status !== "pending" && invitation.status !== "expired"))
-    throw fail("not_found", DEAD);
-  if (invitation.status === "expired" || invitation.expires_at <= now)
+  // An expired invitation is found (and told apart): only a dead token counts as a guess.
+  const invitation = await lookUpGuessedToken(deps.db, meta, token, async () => {
+    const found = await findInvitationByTokenHash(deps.db, hashToken(token));
+    return found?.status === "pending" || found?.status === "expired" ? found : undefined;
+  });
+  if (!invitation) throw fail("not_found", DEAD);
+  if (invitation.status === "expired" || invitation.expires_at <= meta.now)
     throw fail("invitation_expired", EXPIRED);
   return invitation;
 }
 
 /** What the link's holder may see: organization name, role, inviter's name, invited email, expiry. */
 export async function previewInvitation(deps: Deps, token: string, meta: RequestMeta) {
-  await limitTokenGuesses(deps.db, meta.ipAddress, meta.now);
-  const invitation = await findLiveInvitation(deps, token, meta.now);
+  const invitation = await findLiveInvitation(deps, token, meta);
   return {
     organization: { name: invitation.organization_name },
     role: invitation.role,
@@ -171,8 +171,7 @@ export async function respondByToken(
   answer: "accept" | "decline",
   meta: RequestMeta,
 ) {
-  await limitTokenGuesses(deps.db, meta.ipAddress, meta.now);
-  return respond(deps, auth, await findLiveInvitation(deps, token, meta.now), answer, meta);
+  return respond(deps, auth, await findLiveInvitation(deps, token, meta), answer, meta);
 }
 
 /** From the account's own list: only invitations addressed to its email are found at all. */

@@ -2,7 +2,17 @@ import { randomBytes } from "node:crypto";
 
 const CROCKFORD = "0123456789abcdefghjkmnpqrstvwxyz";
 
-export type IdPrefix = "usr" | "org" | "mem" | "inv" | "ses" | "key" | "evt" | "tok" | "msg";
+export type IdPrefix =
+  | "usr"
+  | "org"
+  | "mem"
+  | "inv"
+  | "ses"
+  | "key"
+  | "evt"
+  | "tok"
+  | "msg"
+  | "dev";
 
 let lastTime = -1;
 let lastRandom = 0n;

@@ -1,6 +1,7 @@
-import type { Kysely, Transaction } from "kysely";
+import { type Kysely, sql, type Transaction } from "kysely";
 import type { DB } from "../db/schema.js";
 import { fail } from "../lib/errors.js";
+import { isWellFormedToken } from "../lib/tokens.js";
 import { addressKey } from "./address-key.js";
 
 /**
@@ -41,8 +42,12 @@ const budget = (max: number, windowMs: number): RateLimitPolicy => ({
 
 /** No window is longer than a day: the maintenance sweep drops rows a day old. */
 export const POLICIES = {
-  /** Contract: at most 20 failures per account in 15 minutes. */
-  signInPerAccount: { windowMs: 15 * MINUTE, free: 5, max: 20, maxDelayMs: 15 * MINUTE },
+  /**
+   * Contract: at most 20 failures per account in 15 minutes. A delay never exceeds 5 minutes,
+   * a third of the window; a browser the account signed in from before counts on its own key
+   * instead (see signIn), so strangers who keep this key blocked do not lock the owner out.
+   */
+  signInPerAccount: { windowMs: 15 * MINUTE, free: 5, max: 20, maxDelayMs: 5 * MINUTE },
   /** Generous enough for an office behind one address, tight enough to stop spraying. */
   signInPerAddress: { windowMs: 15 * MINUTE, free: 50, max: 200, maxDelayMs: 15 * MINUTE },
   signUpPerAddress: { windowMs: HOUR, free: 30, max: 30, maxDelayMs: HOUR },
@@ -223,9 +228,9 @@ export async function takeQuota(
   return { granted, retryAfter: 0 };
 }
 
-/** Forgets a key: a successful sign-in clears the account's counter. */
-export async function clearAttempts(db: Kysely<DB>, key: string): Promise<void> {
-  await db.deleteFrom("rate_limits").where("key", "=", key).execute();
+/** Forgets keys: a successful sign-in clears the account's counter, a password reset all of them. */
+export async function clearAttempts(db: Kysely<DB>, ...keys: string[]): Promise<void> {
+  await db.deleteFrom("rate_limits").where("key", "in", keys).execute();
 }
 
 /** Drops rows whose window and block are both over (they would start afresh anyway). */
@@ -253,11 +258,40 @@ export async function requireAttempt(
   if (!outcome.allowed) throw fail("rate_limited", message, { retryAfter: outcome.retryAfter });
 }
 
-/** Guessing reset, verification and invitation tokens is limited per client address (INV-01). */
-export function limitTokenGuesses(db: Kysely<DB>, ipAddress: string, now: Date): Promise<void> {
-  return requireAttempt(
-    db,
-    [{ key: perAddress("token", ipAddress), policy: POLICIES.tokenPerAddress }],
-    now,
-  );
+/**
+ * Gives back one counted attempt: its delay goes too when the count falls below the free
+ * attempts. (Only the delay this attempt set can be undone; an earlier one stays.)
+ */
+async function returnAttempt(db: Kysely<DB>, { key, policy }: RateLimitKey): Promise<void> {
+  await db
+    .updateTable("rate_limits")
+    .set({
+      hits: sql<number>`GREATEST(hits - 1, 0)`,
+      blocked_until: sql<Date | null>`CASE WHEN hits - 1 < ${policy.free} THEN NULL ELSE blocked_until END`,
+    })
+    .where("key", "=", key)
+    .execute();
+}
+
+/**
+ * Looks up a reset, verification or invitation token under the per-address guessing limit
+ * (INV-01), where only a miss on a well-formed token counts. A malformed token cannot match
+ * anything: it is a miss before anything is counted, so a cross-site page that makes a
+ * visitor's browser fetch junk tokens (a plain <img>) cannot spend that visitor's budget. A
+ * token that is found gives its attempt back, so following one's own links never uses it up.
+ * The attempt is counted before the lookup so that parallel guesses are all counted.
+ * `lookUp` answers undefined for a miss; then so does this.
+ */
+export async function lookUpGuessedToken<T>(
+  db: Kysely<DB>,
+  meta: { ipAddress: string; now: Date },
+  token: string,
+  lookUp: () => Promise<T | undefined>,
+): Promise<T | undefined> {
+  if (!isWellFormedToken(token)) return undefined;
+  const key = { key: perAddress("token", meta.ipAddress), policy: POLICIES.tokenPerAddress };
+  await requireAttempt(db, [key], meta.now);
+  const found = await lookUp();
+  if (found !== undefined) await returnAttempt(db, key);
+  return found;
 }

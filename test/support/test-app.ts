@@ -100,7 +100,10 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     mailbox,
     database,
     client: (clientOptions) => new Client(app, clientOptions),
-    flushMail: () => app.outbox.drain(),
+    flushMail: async () => {
+      await app.deps.background.idle();
+      await app.outbox.drain();
+    },
   };
 }
 
@@ -119,6 +122,8 @@ export interface Reply {
  */
 export class Client {
   cookie: string | undefined;
+  /** The device cookie: kept, like a browser does, across sign-outs. */
+  device: string | undefined;
   readonly ip: string;
   readonly userAgent: string;
 
@@ -149,7 +154,13 @@ export class Client {
       if (value !== undefined) allHeaders[name] = value;
     }
     if (method !== "GET" && !("origin" in headers)) allHeaders.origin = PUBLIC_URL;
-    if (this.cookie && !("cookie" in headers)) allHeaders.cookie = `atrium_session=${this.cookie}`;
+    if (!("cookie" in headers)) {
+      const cookies = [
+        ...(this.cookie ? [`atrium_session=${this.cookie}`] : []),
+        ...(this.device ? [`atrium_device=${this.device}`] : []),
+      ];
+      if (cookies.length > 0) allHeaders.cookie = cookies.join("; ");
+    }
     if (body !== undefined && !("content-type" in headers))
       allHeaders["content-type"] = "application/json";
     const response = await this.app.inject({
@@ -164,6 +175,8 @@ export class Client {
     const setCookie = response.cookies.find((c) => c.name === "atrium_session");
     if (setCookie)
       this.cookie = setCookie.value === "" || setCookie.maxAge === 0 ? undefined : setCookie.value;
+    const setDevice = response.cookies.find((c) => c.name === "atrium_device");
+    if (setDevice) this.device = setDevice.value;
     let parsed: unknown;
     try {
       parsed = response.body ? JSON.parse(response.body) : undefined;
