@@ -79,9 +79,9 @@ async function account(base, tag, origin) {
  * database, the data folder's size.
  */
 export async function soak({ startServer, stopServer, env, label, seconds, dataDir }) {
-  const before = dataDir ? folderMb(dataDir) : undefined;
   const server = await startServer(env);
   const { base, child } = server;
+  let before;
   try {
     const accounts = [];
     for (let i = 0; i < 12; i++) accounts.push(await account(base, `soak${i}`));
@@ -137,6 +137,7 @@ export async function soak({ startServer, stopServer, env, label, seconds, dataD
         },
       ],
     ];
+    before = dataDir ? folderMb(dataDir) : undefined; // migrated, accounts made: the baseline
     const totalWeight = ops.reduce((s, [w]) => s + w, 0);
     const pick = () => {
       let r = Math.random() * totalWeight;
@@ -148,18 +149,22 @@ export async function soak({ startServer, stopServer, env, label, seconds, dataD
     };
 
     let window = [];
+    let reads = [];
     const statuses = {};
     const samples = [];
     const started = Date.now();
     let running = true;
     const sampler = setInterval(() => {
       const lat = window.sort((x, y) => x - y);
+      const readLat = reads.sort((x, y) => x - y);
       window = [];
+      reads = [];
       samples.push({
         t: Math.round((Date.now() - started) / 1000),
         rssMb: memoryMb(child.pid),
         p50: percentile(lat, 50),
         p99: percentile(lat, 99),
+        readP99: percentile(readLat, 99),
         rps: Math.round(lat.length / 10),
         folderMb: dataDir ? folderMb(dataDir) : undefined,
       });
@@ -171,6 +176,7 @@ export async function soak({ startServer, stopServer, env, label, seconds, dataD
         try {
           const res = await run(a);
           window.push(res.ms);
+          if (name === "GET /me") reads.push(res.ms);
           const key = `${name} ${res.status}`;
           statuses[key] = (statuses[key] ?? 0) + 1;
         } catch {
@@ -186,12 +192,12 @@ export async function soak({ startServer, stopServer, env, label, seconds, dataD
 
     console.log(`\n### soak, ${seconds} s of mixed load (8 workers) — ${label}`);
     console.log(
-      `| t s | RSS MiB | req/s | p50 ms | p99 ms |${dataDir ? " data folder MiB |" : ""}`,
+      `| t s | RSS MiB | req/s | p50 ms | p99 ms | GET /me p99 ms |${dataDir ? " data folder MiB |" : ""}`,
     );
-    console.log(`| ---: | ---: | ---: | ---: | ---: |${dataDir ? " ---: |" : ""}`);
+    console.log(`| ---: | ---: | ---: | ---: | ---: | ---: |${dataDir ? " ---: |" : ""}`);
     for (const s of samples) {
       console.log(
-        `| ${s.t} | ${s.rssMb} | ${s.rps} | ${fmt(s.p50)} | ${fmt(s.p99)} |${dataDir ? ` ${s.folderMb} |` : ""}`,
+        `| ${s.t} | ${s.rssMb} | ${s.rps} | ${fmt(s.p50)} | ${fmt(s.p99)} | ${fmt(s.readP99)} |${dataDir ? ` ${s.folderMb} |` : ""}`,
       );
     }
     console.log(`answers: ${JSON.stringify(statuses)}`);
@@ -199,7 +205,7 @@ export async function soak({ startServer, stopServer, env, label, seconds, dataD
       const first = samples[0];
       const last = samples[samples.length - 1];
       console.log(
-        `RSS ${first.rssMb} → ${last.rssMb} MiB; p99 ${fmt(first.p99)} → ${fmt(last.p99)} ms (${(last.p99 / first.p99).toFixed(2)}×, goal ≤ 1.5×)`,
+        `RSS ${first.rssMb} → ${last.rssMb} MiB; p99 ${fmt(first.p99)} → ${fmt(last.p99)} ms (${(last.p99 / first.p99).toFixed(2)}×, goal ≤ 1.5×); GET /me p99 ${fmt(first.readP99)} → ${fmt(last.readP99)} ms`,
       );
     }
     return { samples, statuses, dataDir };
@@ -207,7 +213,7 @@ export async function soak({ startServer, stopServer, env, label, seconds, dataD
     await stopServer(child);
     if (dataDir)
       console.log(
-        `data folder: ${before} MiB before the soak, ${folderMb(dataDir)} MiB after (server stopped)`,
+        `data folder: ${before} MiB when the load began, ${folderMb(dataDir)} MiB after (server stopped)`,
       );
   }
 }
