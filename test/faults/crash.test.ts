@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { runAtrium } from "../support/cli.js";
 import { type AtriumProcess, killAllAtrium, startAtrium } from "./support/atrium-process.js";
@@ -150,6 +152,8 @@ describe("kill -9 under write load", () => {
       }
     });
 
+    const firstStartMs = atrium.readyMs;
+    const lockFile = database.dataDir ? join(database.dataDir, "atrium.lock") : undefined;
     const readyAfterKill: number[] = [];
     const killedAt: number[] = [];
     const loadStarted = Date.now();
@@ -171,10 +175,13 @@ describe("kill -9 under write load", () => {
       );
       await sleep(between(100, 1_500));
       killedAt.push(Date.now() - loadStarted);
+      const killedPid = atrium.pid;
       const exit = await atrium.kill("SIGKILL");
       expect(exit.signal).toBe("SIGKILL");
+      if (lockFile) expect(readFileSync(lockFile, "utf8")).toBe(String(killedPid)); // left behind
       await atrium.restart();
       readyAfterKill.push(atrium.readyMs);
+      if (lockFile) expect(readFileSync(lockFile, "utf8")).toBe(String(atrium.pid)); // taken over
     }
     await sleep(1_500);
     running = false;
@@ -301,7 +308,7 @@ describe("kill -9 under write load", () => {
         `  ${requests} requests, acknowledged: ${acked.users.length} sign-ups, ${acked.organizations.length} organizations, ${acked.invitations.length} invitations by email, ${acked.joins.length} joins, ${acked.roleChanges.length} role changes — all present, no half-state`,
         `  ${outbox.length} emails queued, ${undelivered.length} undelivered, ${duplicates} sent again (crash window), ${resent.filter(([k, d]) => d.ids.size > (expected.get(k) ?? 0)).length} of them under a new Message-ID`,
         `  load ${(loadMs / 1000).toFixed(1)} s, outbox empty ${(drainMs / 1000).toFixed(1)} s later`,
-        `  time to ready after kill -9: median ${median(readyAfterKill)} ms, max ${Math.max(...readyAfterKill)} ms`,
+        `  time to ready after kill -9: median ${median(readyAfterKill)} ms, max ${Math.max(...readyAfterKill)} ms (first, clean start: ${firstStartMs} ms)`,
       ].join("\n"),
     );
     expect(undelivered, "queued emails never delivered").toEqual([]);
