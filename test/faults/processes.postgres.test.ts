@@ -316,41 +316,57 @@ describe("revocation lag across three processes", () => {
   });
   afterAll(() => stopCluster(cluster));
 
-  it("refuses a signed-out session on every other process within a second, never after the sign-out answered (50 tries)", async () => {
+  // The issue's rule: a revocation is refused by every process within 1 s of its commit. The
+  // commit is not observable from outside; it lies between the sign-out being sent and its
+  // answer. So the lag is printed from the send (an overstatement when the sign-out itself is
+  // slow), and the rule is checked from the answer: no process accepts the session later than
+  // 1 s after the sign-out answered. Requests still accepted after the answer are counted and
+  // printed: each process hears the notification on its own, so "at once" is a short race.
+  it("refuses a signed-out session on every other process within a second of the sign-out (50 tries)", async () => {
     const [a, ...others] = cluster!.processes as [AtriumProcess, ...AtriumProcess[]];
     const email = uniqueEmail("lag");
     await signUp(a.url, email, "Lag", { ip: nextClientIp() });
-    const lags: number[] = [];
-    const lateAcceptances: string[] = [];
+    const fromSent: number[] = [];
+    const afterAnswer: number[] = [];
+    const signOutMs: number[] = [];
+    let lateAcceptances = 0;
     for (let attempt = 0; attempt < 50; attempt++) {
       const { cookie } = await signIn(a.url, email);
       for (const p of others) {
         expect((await call(p.url, "GET", "/me", { cookie })).status, `warm ${p.name}`).toBe(200);
       }
-      let signedOutAt = Number.POSITIVE_INFINITY;
-      const started = performance.now();
+      let answeredAt = Number.POSITIVE_INFINITY;
+      const sentAt = performance.now();
       const pollers = others.map(async (p) => {
-        for (let i = 0; i < 2_000 && performance.now() - started < 5_000; i++) {
+        for (let i = 0; i < 5_000 && performance.now() - sentAt < 10_000; i++) {
           const sent = performance.now();
           const me = await call(p.url, "GET", "/me", { cookie });
-          if (me.status === 401) return performance.now() - started;
-          if (sent > signedOutAt)
-            lateAcceptances.push(`try ${attempt}: ${p.name} accepted after sign-out`);
+          if (me.status === 401) return performance.now();
+          if (sent > answeredAt) lateAcceptances++;
         }
-        throw new Error(`${p.name} still accepted the session 5 s after sign-out`);
+        throw new Error(`${p.name} still accepted the session 10 s after the sign-out was sent`);
       });
       const out = await call(a.url, "POST", "/auth/sign-out", { cookie });
-      signedOutAt = performance.now();
+      answeredAt = performance.now();
       expect(out.status).toBe(204);
-      lags.push(...(await Promise.all(pollers)));
+      signOutMs.push(answeredAt - sentAt);
+      for (const refusedAt of await Promise.all(pollers)) {
+        fromSent.push(refusedAt - sentAt);
+        afterAnswer.push(Math.max(0, refusedAt - answeredAt));
+      }
     }
-    lags.sort((x, y) => x - y);
-    const median = lags[Math.floor(lags.length / 2)]!;
-    const max = lags[lags.length - 1]!;
+    const stats = (xs: number[]) => {
+      const sorted = [...xs].sort((x, y) => x - y);
+      return `median ${sorted[Math.floor(sorted.length / 2)]!.toFixed(1)} ms, max ${sorted[sorted.length - 1]!.toFixed(1)} ms`;
+    };
     console.log(
-      `revocation lag across processes (sign-out sent on A → first refusal on B/C, ${lags.length} samples): median ${median.toFixed(1)} ms, max ${max.toFixed(1)} ms`,
+      [
+        `revocation lag across processes, ${fromSent.length} samples (50 sign-outs on A, refusal watched on B and C):`,
+        `  sign-out sent → first refusal: ${stats(fromSent)}`,
+        `  sign-out answered → first refusal: ${stats(afterAnswer)}; ${lateAcceptances} requests accepted after the answer`,
+        `  the sign-out itself: ${stats(signOutMs)}`,
+      ].join("\n"),
     );
-    expect(lateAcceptances).toEqual([]);
-    expect(max).toBeLessThan(1_000);
+    expect(Math.max(...afterAnswer)).toBeLessThan(1_000);
   });
 });
