@@ -18,7 +18,9 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
 import pg from "pg";
-import { fillSearch, memberSearch, processes, soak, stateChanges } from "./faults.mjs";
+import { processes, stateChanges } from "./scale-out.mjs";
+import { fillSearch, memberSearch } from "./search.mjs";
+import { soak } from "./soak.mjs";
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
