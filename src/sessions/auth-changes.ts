@@ -4,13 +4,15 @@ import { type AuthChange, encodeAuthChange, type SessionCache } from "./session-
 
 /**
  * Announces, inside the transaction that makes it, a change that ends sessions or alters an
- * account: every process evicts its cached copy when the transaction commits, this one at once.
+ * account: this process evicts its cached copy as soon as the transaction commits, and the
+ * NOTIFY, delivered at commit, tells the others. Nothing waits for that delivery: a process
+ * whose listener falls behind stops trusting its cache within a second (see database.ts).
  */
 export async function publishAuthChange(
   tx: Tx,
   cache: SessionCache,
   change: AuthChange,
 ): Promise<void> {
-  tx.afterCommit(cache.announce(change));
+  tx.afterCommit(() => cache.apply(change));
   await sql`SELECT pg_notify('atrium_auth', ${encodeAuthChange(change)})`.execute(tx.db);
 }
