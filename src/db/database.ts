@@ -16,7 +16,7 @@ export type Channel = "atrium_auth" | "atrium_outbox";
  */
 export interface Notifications {
   /**
-   * True while everything committed more than a second ago is known to have been delivered
+   * True while everything committed more than 0.8 s ago is known to have been delivered
    * here (a heartbeat sent since then came back). False while the listener is down, being
    * replaced or silent: messages may be missed, so caches must not be trusted.
    */
@@ -131,9 +131,15 @@ async function withinTime(attempt: Promise<boolean>, timeoutMs: number): Promise
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 
 /** Settings every connection to PostgreSQL shares. */
-function connectionConfig(databaseUrl: string, timeouts: DatabaseTimeouts): pg.ClientConfig {
+function connectionConfig(
+  databaseUrl: string,
+  timeouts: DatabaseTimeouts,
+  role: "atrium" | "atrium-listener" = "atrium",
+): pg.ClientConfig {
   return {
     connectionString: databaseUrl,
+    // Names the connection in pg_stat_activity (an operator, or a test, finds the listener).
+    application_name: role,
     // A peer that vanished without a FIN/RST (a NAT or firewall timeout, a failover) is noticed
     // on an idle connection too.
     keepAlive: true,
@@ -168,7 +174,10 @@ function openPostgres(
     );
   });
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: dropAfterReadTimeout(pool) }) });
-  const listener = new PostgresListener(connectionConfig(databaseUrl, timeouts), logger);
+  const listener = new PostgresListener(
+    connectionConfig(databaseUrl, timeouts, "atrium-listener"),
+    logger,
+  );
   return {
     kind: "postgres",
     db,
@@ -238,7 +247,7 @@ function dropAfterReadTimeout(pool: pg.Pool): PostgresPool {
 // time of its commit, whatever happened to the connection. With no echo for DEAD_AFTER_MS the
 // connection is declared dead and replaced.
 const HEARTBEAT_MS = 250;
-const TRUST_MS = 1000;
+const TRUST_MS = 800;
 const DEAD_AFTER_MS = 3000;
 
 /**
@@ -254,6 +263,8 @@ class PostgresListener implements Notifications {
   /** Past this, the current connection (or the attempt to open one) is given up. */
   #deadline = 0;
   #listening = false;
+  #beating = false;
+  #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
   #retryDelay = 100;
   #retryTimer: NodeJS.Timeout | undefined;
@@ -280,7 +291,7 @@ class PostgresListener implements Notifications {
     this.#handlers.set(channel, [handler]);
     const client = this.#client;
     if (client && this.#listening) {
-      client.query(`LISTEN ${channel}`).catch(() => this.#lost(client));
+      this.#query(client, `LISTEN ${channel}`).catch(() => this.#lost(client));
     } else if (!client) {
       void this.#connect();
     }
@@ -294,6 +305,7 @@ class PostgresListener implements Notifications {
     if (this.#closed) return;
     const client = new pg.Client(this.config);
     this.#client = client;
+    this.#queue = Promise.resolve();
     this.#deadline = performance.now() + (this.config.connectionTimeoutMillis ?? 0) + DEAD_AFTER_MS;
     this.#heartbeatTimer = setInterval(() => this.#beat(client), HEARTBEAT_MS);
     this.#heartbeatTimer.unref();
@@ -314,6 +326,7 @@ class PostgresListener implements Notifications {
       }
       if (this.#client !== client) return;
       this.#listening = true;
+      this.#deadline = performance.now() + DEAD_AFTER_MS;
       this.#beat(client);
     } catch (error) {
       if (this.#client === client) {
@@ -321,6 +334,13 @@ class PostgresListener implements Notifications {
       }
       this.#lost(client);
     }
+  }
+
+  /** Queries on the listener's connection, one after the other (pg wants no overlap). */
+  #query(client: pg.Client, text: string, values?: unknown[]): Promise<unknown> {
+    const next = this.#queue.then(() => client.query(text, values));
+    this.#queue = next.catch(() => {});
+    return next;
   }
 
   #beat(client: pg.Client): void {
@@ -334,16 +354,21 @@ class PostgresListener implements Notifications {
       this.#lost(client);
       return;
     }
-    if (!this.#listening) return;
-    client
-      .query("SELECT pg_notify($1, $2)", [this.#heartbeatChannel, String(now)])
-      .catch(() => this.#lost(client));
+    // One at a time: on a silent connection they would only queue up behind each other.
+    if (!this.#listening || this.#beating) return;
+    this.#beating = true;
+    this.#query(client, "SELECT pg_notify($1, $2)", [this.#heartbeatChannel, String(now)]).then(
+      () => {
+        if (this.#client === client) this.#beating = false;
+      },
+      () => this.#lost(client),
+    );
   }
 
   #echoed(sentAt: number): void {
     if (!(sentAt > this.#confirmedSentAt)) return;
     this.#confirmedSentAt = sentAt;
-    this.#deadline = Math.max(this.#deadline, sentAt + DEAD_AFTER_MS);
+    this.#deadline = sentAt + DEAD_AFTER_MS;
     if (this.#live) return;
     this.#live = true;
     this.#retryDelay = 100;
@@ -358,6 +383,7 @@ class PostgresListener implements Notifications {
     const wasLive = this.#live;
     this.#live = false;
     this.#listening = false;
+    this.#beating = false;
     this.#confirmedSentAt = Number.NEGATIVE_INFINITY;
     client.removeAllListeners("notification");
     // A query still waiting on a silent connection makes end() drop the socket at once.
