@@ -164,13 +164,13 @@ function openPostgres(
     statement_timeout: timeouts.statementTimeoutMs,
     query_timeout: timeouts.statementTimeoutMs + READ_GRACE_MS,
   });
-  // An idle client that loses its server must not crash the process; the next query reports it.
-  pool.on("error", (error) => logger?.warn({ err: error }, "idle database connection failed"));
-  // Neither may one in use: the pool listens only while a client is idle, and an 'error' event
-  // without a listener ends the process. The query using it fails (503) and the pool drops it.
+  // A client that loses its server must not crash the process, whether idle (the pool listens)
+  // or in use (nobody does, and an 'error' event without a listener ends the process). The
+  // query using it fails (503) and the pool drops it; one short line says what happened.
+  pool.on("error", () => {});
   pool.on("connect", (client) => {
-    client.on("error", (error) =>
-      logger?.warn({ err: error }, "database connection failed during a query"),
+    client.on("error", (error: Error & { code?: string }) =>
+      logger?.warn({ reason: error.message, code: error.code }, "database connection lost"),
     );
   });
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: dropAfterReadTimeout(pool) }) });
