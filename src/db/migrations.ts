@@ -3,6 +3,7 @@ import * as m0001 from "./migrations/0001-accounts-and-sessions.js";
 import * as m0002 from "./migrations/0002-organizations.js";
 import * as m0003 from "./migrations/0003-member-search.js";
 import * as m0004 from "./migrations/0004-api-keys-and-audit-chain.js";
+import * as m0008 from "./migrations/0008-member-search-by-organization.js";
 
 /** Every migration, in order. A migration is never edited once released: add a new one. */
 const MIGRATIONS: ReadonlyArray<{ version: string; up: string }> = [
@@ -10,6 +11,7 @@ const MIGRATIONS: ReadonlyArray<{ version: string; up: string }> = [
   { version: "0002-organizations", up: m0002.up },
   { version: "0003-member-search", up: m0003.up },
   { version: "0004-api-keys-and-audit-chain", up: m0004.up },
+  { version: "0008-member-search-by-organization", up: m0008.up },
 ];
 
 // Any constant works; it only has to be the same in every Atrium process.
