@@ -66,7 +66,7 @@ function duration(env: Env, name: string, fallback: string): number {
 
 /** A database timeout: long enough to be met under load, short enough that a request fails rather than hangs. */
 function dbTimeout(env: Env, name: string, fallback: string): number {
-  const value = duration(env, name, fallback);
+  const value = duration(env[name] ? env : {}, name, fallback);
   if (value < 100 || value > 600_000) {
     throw new ConfigError(`${name} must be from 100ms to 10m (got "${env[name]}")`);
   }
