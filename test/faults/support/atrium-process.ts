@@ -33,6 +33,16 @@ export interface AtriumProcess {
 const READY_TIMEOUT_MS = 60_000;
 const running = new Set<AtriumProcess>();
 let nextName = 0;
+// A test run that dies must not leave servers behind holding ports and databases.
+process.once("exit", () => {
+  for (const p of running) {
+    try {
+      process.kill(p.pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+});
 
 export function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {

@@ -2,6 +2,20 @@
 export const PUBLIC_URL = "http://atrium.test";
 export const PASSWORD = "violet-kettle-harbour-42";
 
+/**
+ * Env for processes that believe X-Forwarded-For from 127.0.0.1. Per-address limits (30 sign-ups
+ * an hour, 50 free sign-ins) would otherwise stop a test that signs up many accounts from one
+ * loopback address; `call(…, { ip })` then gives each request its own client address.
+ */
+export const TRUST_LOCAL_PROXY = { ATRIUM_TRUST_PROXY: "127.0.0.1" } as const;
+
+let addressCounter = 0;
+/** A distinct client address (10.x.y.z) for each call. */
+export function nextClientIp(): string {
+  addressCounter++;
+  return `10.${(addressCounter >> 16) & 255}.${(addressCounter >> 8) & 255}.${addressCounter & 255}`;
+}
+
 export interface Answer {
   status: number;
   // biome-ignore lint/suspicious/noExplicitAny: response bodies are checked by the tests' assertions.
@@ -22,9 +36,16 @@ export async function call(
   base: string,
   method: "GET" | "POST" | "PATCH" | "DELETE",
   path: string,
-  options: { body?: unknown; cookie?: string | undefined; timeoutMs?: number } = {},
+  options: {
+    body?: unknown;
+    cookie?: string | undefined;
+    timeoutMs?: number;
+    /** Sent as X-Forwarded-For: the client address when the process trusts 127.0.0.1 as its proxy (TRUST_LOCAL_PROXY). */
+    ip?: string;
+  } = {},
 ): Promise<Answer> {
   const headers: Record<string, string> = {};
+  if (options.ip) headers["x-forwarded-for"] = options.ip;
   if (method !== "GET") headers.origin = PUBLIC_URL;
   if (options.body !== undefined) headers["content-type"] = "application/json";
   if (options.cookie) headers.cookie = options.cookie;
@@ -61,9 +82,12 @@ export async function signUp(
   base: string,
   email: string,
   name = "Fault Tester",
+  extra: { invitationToken?: string; ip?: string } = {},
 ): Promise<{ cookie: string; userId: string }> {
+  const { invitationToken, ip } = extra;
   const answer = await call(base, "POST", "/auth/sign-up", {
-    body: { email, password: PASSWORD, name },
+    body: { email, password: PASSWORD, name, ...(invitationToken ? { invitationToken } : {}) },
+    ...(ip ? { ip } : {}),
   });
   if (answer.status !== 201 || !answer.cookie) {
     throw new Error(
