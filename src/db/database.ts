@@ -24,6 +24,14 @@ export interface Notifications {
   subscribe(channel: Channel, handler: (payload: string) => void): void;
   /** Called when messages may have been lost (the listener dropped or came back). */
   onGap(handler: () => void): void;
+  /**
+   * Call before sending a message; the returned function resolves once this process has
+   * received it back (or after `timeoutMs`, or once the listener is found dead). The
+   * server hands a notification to every listener at the same moment, so waiting for our own
+   * copy, a loopback delivery, keeps the gap in which another process has not yet heard of a
+   * revocation to about nothing.
+   */
+  expect(channel: Channel, payload: string): (timeoutMs: number) => Promise<void>;
 }
 
 export interface DatabaseTimeouts {
@@ -93,6 +101,8 @@ function openEmbedded(pglite: PGlite, release: (() => Promise<void>) | undefined
       unlisteners.push(pglite.listen(channel, handler));
     },
     onGap() {},
+    // In-process delivery happens during the commit itself.
+    expect: () => async () => {},
   };
   return {
     kind: "pglite",
@@ -272,6 +282,9 @@ class PostgresListener implements Notifications {
   readonly #heartbeatChannel = `atrium_heartbeat_${randomBytes(8).toString("hex")}`;
   readonly #handlers = new Map<string, Array<(payload: string) => void>>();
   readonly #gapHandlers: Array<() => void> = [];
+  // Keyed by channel and payload; an entry of a transaction that rolled back is never met and
+  // is pruned when it is old.
+  readonly #expected = new Map<string, { since: number; resolvers: Array<() => void> }>();
 
   constructor(
     private readonly config: pg.ClientConfig,
@@ -301,6 +314,38 @@ class PostgresListener implements Notifications {
     this.#gapHandlers.push(handler);
   }
 
+  expect(channel: Channel, payload: string): (timeoutMs: number) => Promise<void> {
+    const key = `${channel}\n${payload}`;
+    let arrive!: () => void;
+    const arrived = new Promise<void>((resolve) => {
+      arrive = resolve;
+    });
+    const now = Date.now();
+    for (const [stale, entry] of this.#expected)
+      if (now - entry.since > 10_000) this.#expected.delete(stale);
+    const waiting = this.#expected.get(key) ?? { since: now, resolvers: [] };
+    waiting.resolvers.push(arrive);
+    this.#expected.set(key, waiting);
+    return async (timeoutMs) => {
+      // A listener that is down will not bring it back; one that is only slow (a loaded
+      // machine) will, and the others' are as slow.
+      if (this.#live) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          arrived,
+          new Promise<void>((resolve) => {
+            timer = setTimeout(resolve, timeoutMs);
+          }),
+        ]);
+        clearTimeout(timer);
+      }
+      const entry = this.#expected.get(key);
+      if (!entry) return;
+      entry.resolvers = entry.resolvers.filter((resolver) => resolver !== arrive);
+      if (entry.resolvers.length === 0) this.#expected.delete(key);
+    };
+  }
+
   async #connect(): Promise<void> {
     if (this.#closed) return;
     const client = new pg.Client(this.config);
@@ -318,6 +363,12 @@ class PostgresListener implements Notifications {
       }
       for (const handler of this.#handlers.get(message.channel) ?? [])
         handler(message.payload ?? "");
+      // Our own message is back: whoever waits for it may answer now.
+      const key = `${message.channel}\n${message.payload ?? ""}`;
+      const waiting = this.#expected.get(key);
+      if (!waiting) return;
+      this.#expected.delete(key);
+      for (const resolve of waiting.resolvers) resolve();
     });
     try {
       await client.connect();
@@ -386,6 +437,10 @@ class PostgresListener implements Notifications {
     this.#beating = false;
     this.#confirmedSentAt = Number.NEGATIVE_INFINITY;
     client.removeAllListeners("notification");
+    // Nothing expected will arrive on this connection: nobody waits for it any longer.
+    for (const waiting of this.#expected.values())
+      for (const resolve of waiting.resolvers) resolve();
+    this.#expected.clear();
     // A query still waiting on a silent connection makes end() drop the socket at once.
     client.end().catch(() => {});
     if (wasLive) {

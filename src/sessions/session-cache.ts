@@ -138,6 +138,19 @@ export class SessionCache {
     if (entry) entry.state = state;
   }
 
+  /**
+   * For a change about to be committed: returns what to run after commit — evict here at
+   * once, then wait (briefly) until the change has reached this process's listener, and so,
+   * in practice, every other process's.
+   */
+  announce(change: AuthChange): () => Promise<void> {
+    const arrived = this.notifications.expect("atrium_auth", encodeAuthChange(change));
+    return async () => {
+      this.apply(change);
+      await arrived(1000);
+    };
+  }
+
   apply(change: AuthChange): void {
     this.#epoch++;
     if ("sessionId" in change) {
