@@ -144,7 +144,8 @@ describe("an auth change answers as soon as its own process has evicted", () => 
     const onOther = users.map((user) => onB(user.client));
     for (const client of onOther) await warm(client);
 
-    // Nothing waits for the NOTIFY to come back (it once waited a fixed second on PostgreSQL).
+    // Each waits only for its own NOTIFY to come back, a loopback delivery (the waiter was once
+    // never resolved, and every auth change on PostgreSQL took a full second).
     const started = performance.now();
     for (const user of users) expect((await user.client.post("/auth/sign-out")).status).toBe(204);
     const elapsed = performance.now() - started;
