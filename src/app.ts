@@ -26,6 +26,7 @@ import { ErrorBody, Json } from "./http/responses.js";
 import { registerSecurityHeaders } from "./http/security-headers.js";
 import { invitationRoutes } from "./invitations/invitations.routes.js";
 import { BackgroundTasks } from "./lib/background-tasks.js";
+import { fail } from "./lib/errors.js";
 import { type Clock, systemClock } from "./lib/request-meta.js";
 import { createOutboxWorker, type OutboxWorker } from "./mail/outbox-worker.js";
 import { logTransport, type MailTransport, smtpTransport } from "./mail/transports.js";
@@ -56,6 +57,8 @@ export interface AtriumApp extends FastifyInstance {
 }
 
 const Health = Type.Object({ status: Type.String({ description: "`ok`" }) });
+/** How long /readyz waits for the database before answering 503. */
+const READY_TIMEOUT_MS = 1000;
 
 /** Request bodies over this are refused with 413 before parsing (SECURITY.md INP-01). */
 const BODY_LIMIT = 64 * 1024;
@@ -115,8 +118,16 @@ export async function buildApp(options: BuildAppOptions): Promise<AtriumApp> {
   const clock = options.clock ?? systemClock;
   const database =
     options.database ??
-    (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger }));
-  await migrate(database.db);
+    (await openDatabase({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+      logger,
+      timeouts: {
+        statementTimeoutMs: config.dbStatementTimeoutMs,
+        connectTimeoutMs: config.dbConnectTimeoutMs,
+      },
+    }));
+  await database.withoutTimeouts((db) => migrate(db));
   // The embedded database has no autovacuum to keep planner statistics current; without them
   // a keyset page over a large table can turn into a full scan and sort.
   if (database.kind === "pglite") await sql`ANALYZE`.execute(database.db);
@@ -203,15 +214,10 @@ export async function buildApp(options: BuildAppOptions): Promise<AtriumApp> {
         },
       },
     },
-    async (_request, reply) => {
-      try {
-        await sql`SELECT 1`.execute(database.db);
-        return { status: "ok" };
-      } catch {
-        return reply
-          .code(503)
-          .send({ error: { code: "unavailable", message: "The database is not reachable." } });
-      }
+    async () => {
+      // A probe must answer fast whatever the database does: a load balancer waits for it.
+      if (await database.ping(READY_TIMEOUT_MS)) return { status: "ok" };
+      throw fail("unavailable", "The database is not reachable.", { retryAfter: 5 });
     },
   );
   metricsRoutes(app, deps);

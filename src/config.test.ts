@@ -39,6 +39,8 @@ describe("loadConfig defaults", () => {
       invitationTtlMs: 7 * DAY,
       logLevel: "info",
       requestTimeoutMs: 30_000,
+      dbStatementTimeoutMs: 5000,
+      dbConnectTimeoutMs: 5000,
     });
   });
 
@@ -188,12 +190,28 @@ describe("loadConfig refusals", () => {
     ["LOG_LEVEL", { LOG_LEVEL: "verbose" }],
     ["LOG_LEVEL", { LOG_LEVEL: "INFO" }],
     ["MAIL_FROM", { MAIL_FROM: "Atrium <a@example.com>\r\nBcc: eve@example.net" }],
+    ["ATRIUM_DB_STATEMENT_TIMEOUT", { ATRIUM_DB_STATEMENT_TIMEOUT: "50ms" }],
+    ["ATRIUM_DB_STATEMENT_TIMEOUT", { ATRIUM_DB_STATEMENT_TIMEOUT: "11m" }],
+    ["ATRIUM_DB_STATEMENT_TIMEOUT", { ATRIUM_DB_STATEMENT_TIMEOUT: "5" }],
+    ["ATRIUM_DB_CONNECT_TIMEOUT", { ATRIUM_DB_CONNECT_TIMEOUT: "0s" }],
+    ["ATRIUM_DB_CONNECT_TIMEOUT", { ATRIUM_DB_CONNECT_TIMEOUT: "forever" }],
   ];
 
   it.each(bad)("stops with one line naming %s for %j", (name, env) => {
     const error = refusal(env);
     expect(error.message.startsWith(`${name} `)).toBe(true);
     expect(error.message).not.toMatch(/[\r\n]/);
+  });
+
+  it("reads the database timeouts from 100ms to 10m", () => {
+    const config = loadConfig({
+      ATRIUM_DB_STATEMENT_TIMEOUT: "1500ms",
+      ATRIUM_DB_CONNECT_TIMEOUT: "10m",
+    });
+    expect(config.dbStatementTimeoutMs).toBe(1500);
+    expect(config.dbConnectTimeoutMs).toBe(600_000);
+    expect(loadConfig({ ATRIUM_DB_STATEMENT_TIMEOUT: "100ms" }).dbStatementTimeoutMs).toBe(100);
+    expect(loadConfig({ ATRIUM_DB_STATEMENT_TIMEOUT: "" }).dbStatementTimeoutMs).toBe(5000);
   });
 
   it("refuses a duration too long to be added to a date, at start rather than at use", () => {

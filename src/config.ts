@@ -36,6 +36,10 @@ export interface Config {
   readonly metricsToken: string | undefined;
   /** HMAC key for the audit hash chains: a database writer without it cannot forge them. */
   readonly auditChainKey: string | undefined;
+  /** PostgreSQL: the longest one statement may run before the request fails with 503. */
+  readonly dbStatementTimeoutMs: number;
+  /** PostgreSQL: the longest a request waits for a database connection. */
+  readonly dbConnectTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -107,6 +111,15 @@ function duration(env: Env, name: string, fallback: string): number {
     throw new ConfigError(
       `${name} must be a duration like 90s, 15m, 1h or 7d, at most 36500d (got "${raw}")`,
     );
+  }
+  return value;
+}
+
+/** A database timeout: long enough to be met under load, short enough that a request fails rather than hangs. */
+function dbTimeout(env: Env, name: string, fallback: string): number {
+  const value = duration(env[name] ? env : {}, name, fallback);
+  if (value < 100 || value > 600_000) {
+    throw new ConfigError(`${name} must be from 100ms to 10m (got "${env[name]}")`);
   }
   return value;
 }
@@ -228,5 +241,7 @@ export function loadConfig(env: Env = process.env): Config {
     metricsToken: metricsToken(env),
     requestTimeoutMs: requestTimeout(env),
     auditChainKey: auditChainKey(env),
+    dbStatementTimeoutMs: dbTimeout(env, "ATRIUM_DB_STATEMENT_TIMEOUT", "5s"),
+    dbConnectTimeoutMs: dbTimeout(env, "ATRIUM_DB_CONNECT_TIMEOUT", "5s"),
   });
 }

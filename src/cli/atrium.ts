@@ -69,7 +69,7 @@ async function main(argv: string[]): Promise<number> {
 async function runMigrations(cfg: Config): Promise<number> {
   const database = await openDatabase({ databaseUrl: cfg.databaseUrl, dataDir: cfg.dataDir });
   try {
-    const applied = await migrate(database.db);
+    const applied = await database.withoutTimeouts((db) => migrate(db));
     console.log(applied.length ? `applied: ${applied.join(", ")}` : "database is up to date");
   } finally {
     await database.close();

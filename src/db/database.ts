@@ -1,6 +1,7 @@
+import { randomBytes } from "node:crypto";
 import { PGlite, type PGliteOptions } from "@electric-sql/pglite";
 import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
-import { Kysely, PostgresDialect } from "kysely";
+import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient, sql } from "kysely";
 import pg from "pg";
 import type { Logger } from "pino";
 import { lockDataDir } from "./data-dir-lock.js";
@@ -15,24 +16,45 @@ export type Channel = "atrium_auth" | "atrium_outbox";
  * changed (a session revoked, an email queued).
  */
 export interface Notifications {
-  /** False while the listener is disconnected: messages may be missed, so caches must not be trusted. */
+  /**
+   * True while everything committed more than 0.8 s ago is known to have been delivered
+   * here (a heartbeat sent since then came back). False while the listener is down, being
+   * replaced or silent: messages may be missed, so caches must not be trusted.
+   */
   readonly healthy: boolean;
   subscribe(channel: Channel, handler: (payload: string) => void): void;
   /** Called when messages may have been lost (the listener dropped or came back). */
   onGap(handler: () => void): void;
   /**
    * Call before sending a message; the returned function resolves once this process has
-   * received it back (or after `timeoutMs`). The server hands a notification to every
-   * listener at the same moment, so waiting for our own copy keeps the gap in which another
-   * process has not yet heard of a revocation to about one loopback delivery.
+   * received it back (or after `timeoutMs`, or once the listener is found dead). The
+   * server hands a notification to every listener at the same moment, so waiting for our own
+   * copy, a loopback delivery, keeps the gap in which another process has not yet heard of a
+   * revocation to about nothing.
    */
   expect(channel: Channel, payload: string): (timeoutMs: number) => Promise<void>;
 }
+
+export interface DatabaseTimeouts {
+  /** The longest a statement may run; the server cancels it, the request gets a 503. */
+  statementTimeoutMs: number;
+  /** The longest a request waits for a connection (a new one, or a free one of the pool). */
+  connectTimeoutMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: DatabaseTimeouts = {
+  statementTimeoutMs: 5000,
+  connectTimeoutMs: 5000,
+};
 
 export interface Database {
   readonly kind: "pglite" | "postgres";
   readonly db: Kysely<DB>;
   readonly notifications: Notifications;
+  /** Whether the database answers within `timeoutMs` (for /readyz); never throws, never waits longer. */
+  ping(timeoutMs: number): Promise<boolean>;
+  /** Runs work that may legitimately take long (migrations) without the statement timeout. */
+  withoutTimeouts<T>(work: (db: Kysely<DB>) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -42,6 +64,7 @@ export interface OpenDatabaseOptions {
   /** An already-open embedded database (tests load one from a migrated snapshot). */
   pglite?: PGlite;
   logger?: Logger | undefined;
+  timeouts?: Partial<DatabaseTimeouts> | undefined;
 }
 
 /** An embedded database with the extensions Atrium's migrations use (pg_trgm for member search). */
@@ -50,7 +73,10 @@ export function createPGlite(options: Omit<PGliteOptions, "extensions"> = {}): P
 }
 
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
-  if (options.databaseUrl) return openPostgres(options.databaseUrl, options.logger);
+  if (options.databaseUrl) {
+    const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+    return openPostgres(options.databaseUrl, timeouts, options.logger);
+  }
   if (options.pglite) return openEmbedded(options.pglite, undefined);
   if (options.dataDir) secureDataDir(options.dataDir);
   const unlock = options.dataDir ? lockDataDir(options.dataDir) : undefined;
@@ -86,6 +112,13 @@ function openEmbedded(pglite: PGlite, release: (() => Promise<void>) | undefined
     kind: "pglite",
     db,
     notifications,
+    // In-process: nothing to lose on the way, but a long statement holds the one connection.
+    ping: (timeoutMs) =>
+      withinTime(
+        sql`SELECT 1`.execute(db).then(() => true),
+        timeoutMs,
+      ),
+    withoutTimeouts: (work) => work(db),
     async close() {
       for (const unlisten of await Promise.all(unlisteners)) await unlisten();
       await db.destroy();
@@ -94,25 +127,100 @@ function openEmbedded(pglite: PGlite, release: (() => Promise<void>) | undefined
   };
 }
 
+/** Resolves to false when `attempt` fails or takes longer than `timeoutMs`. */
+async function withinTime(attempt: Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+  });
+  try {
+    return await Promise.race([attempt.catch(() => false), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 // bigint columns (counts, audit sequence numbers) as numbers, as PGlite returns them: every
 // value Atrium stores in one is far below 2^53.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 
-function openPostgres(databaseUrl: string, logger: Logger | undefined): Database {
-  // A server that silently drops packets must fail requests (503), not hang them.
-  const pool = new pg.Pool({
+/** Settings every connection to PostgreSQL shares. */
+function connectionConfig(
+  databaseUrl: string,
+  timeouts: DatabaseTimeouts,
+  role: "atrium" | "atrium-listener" = "atrium",
+): pg.ClientConfig {
+  return {
     connectionString: databaseUrl,
+    // Names the connection in pg_stat_activity (an operator, or a test, finds the listener).
+    application_name: role,
+    // A peer that vanished without a FIN/RST (a NAT or firewall timeout, a failover) is noticed
+    // on an idle connection too.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 5000,
+    connectionTimeoutMillis: timeouts.connectTimeoutMs,
+  };
+}
+
+// A server that answers nothing (a blackholed network) never cancels anything: the client
+// gives up this long after the server would have.
+const READ_GRACE_MS = 1000;
+const QUERY_READ_TIMEOUT = "Query read timeout";
+
+function openPostgres(
+  databaseUrl: string,
+  timeouts: DatabaseTimeouts,
+  logger: Logger | undefined,
+): Database {
+  const pool = new pg.Pool({
+    ...connectionConfig(databaseUrl, timeouts),
     max: 10,
-    connectionTimeoutMillis: 5000,
+    statement_timeout: timeouts.statementTimeoutMs,
+    query_timeout: timeouts.statementTimeoutMs + READ_GRACE_MS,
   });
-  // An idle client that loses its server must not crash the process; the next query reports it.
-  pool.on("error", (error) => logger?.warn({ err: error }, "idle database connection failed"));
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
-  const listener = new PostgresListener(databaseUrl, logger);
+  // A client that loses its server must not crash the process, whether idle (the pool listens)
+  // or in use (nobody does, and an 'error' event without a listener ends the process). The
+  // query using it fails (503) and the pool drops it; one short line says what happened.
+  pool.on("error", () => {});
+  pool.on("connect", (client) => {
+    client.on("error", (error: Error & { code?: string }) =>
+      logger?.warn({ reason: error.message, code: error.code }, "database connection lost"),
+    );
+  });
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: dropAfterReadTimeout(pool) }) });
+  const listener = new PostgresListener(
+    connectionConfig(databaseUrl, timeouts, "atrium-listener"),
+    logger,
+  );
   return {
     kind: "postgres",
     db,
     notifications: listener,
+    ping: (timeoutMs) =>
+      withinTime(
+        (async () => {
+          const client = await pool.connect();
+          try {
+            await client.query({ text: "SELECT 1", query_timeout: timeoutMs } as pg.QueryConfig);
+            client.release();
+            return true;
+          } catch (error) {
+            client.release(error as Error);
+            return false;
+          }
+        })(),
+        timeoutMs,
+      ),
+    async withoutTimeouts(work) {
+      const single = new pg.Pool({ ...connectionConfig(databaseUrl, timeouts), max: 1 });
+      single.on("error", (error) => logger?.warn({ err: error }, "database connection failed"));
+      const unbounded = new Kysely<DB>({ dialect: new PostgresDialect({ pool: single }) });
+      try {
+        return await work(unbounded);
+      } finally {
+        await unbounded.destroy();
+      }
+    },
     async close() {
       await listener.close();
       await db.destroy();
@@ -120,13 +228,62 @@ function openPostgres(databaseUrl: string, logger: Logger | undefined): Database
   };
 }
 
-/** One dedicated connection that LISTENs, and reconnects with backoff when it drops. */
+/**
+ * The pool as Kysely sees it, except that a connection whose query timed out without an answer
+ * is failed at once for the rest of its checkout (the rollback would wait as long again) and
+ * then dropped from the pool instead of being handed to the next request.
+ */
+function dropAfterReadTimeout(pool: pg.Pool): PostgresPool {
+  return {
+    async connect() {
+      const client = await pool.connect();
+      let broken: Error | undefined;
+      const query = async (text: string, parameters: ReadonlyArray<unknown>) => {
+        if (broken) throw broken;
+        try {
+          return await client.query(text, [...parameters]);
+        } catch (error) {
+          if (error instanceof Error && error.message === QUERY_READ_TIMEOUT) broken = error;
+          throw error;
+        }
+      };
+      // Atrium never streams with a cursor: only the (sql, parameters) form is needed.
+      return { query, release: () => client.release(broken) } as unknown as PostgresPoolClient;
+    },
+    end: () => pool.end(),
+  };
+}
+
+// The listener proves it is alive with a NOTIFY to itself every HEARTBEAT_MS. Notifications
+// reach a listener in commit order, so an echo of a heartbeat sent at time S proves that every
+// change committed before S has been applied here. The cache is trusted only while the newest
+// echo is of a heartbeat sent within TRUST_MS: a revocation is refused everywhere within that
+// time of its commit, whatever happened to the connection. With no echo for DEAD_AFTER_MS the
+// connection is declared dead and replaced.
+const HEARTBEAT_MS = 250;
+const TRUST_MS = 800;
+const DEAD_AFTER_MS = 3000;
+
+/**
+ * One dedicated connection that LISTENs, checks itself with heartbeats, and is replaced (with
+ * backoff) when it drops or falls silent.
+ */
 class PostgresListener implements Notifications {
   #client: pg.Client | undefined;
-  #healthy = false;
+  /** LISTENing and at least one heartbeat came back on the current connection. */
+  #live = false;
+  /** When the newest heartbeat that came back was sent (performance.now()). */
+  #confirmedSentAt = Number.NEGATIVE_INFINITY;
+  /** Past this, the current connection (or the attempt to open one) is given up. */
+  #deadline = 0;
+  #listening = false;
+  #beating = false;
+  #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
   #retryDelay = 100;
-  #timer: NodeJS.Timeout | undefined;
+  #retryTimer: NodeJS.Timeout | undefined;
+  #heartbeatTimer: NodeJS.Timeout | undefined;
+  readonly #heartbeatChannel = `atrium_heartbeat_${randomBytes(8).toString("hex")}`;
   readonly #handlers = new Map<string, Array<(payload: string) => void>>();
   readonly #gapHandlers: Array<() => void> = [];
   // Keyed by channel and payload; an entry of a transaction that rolled back is never met and
@@ -134,12 +291,12 @@ class PostgresListener implements Notifications {
   readonly #expected = new Map<string, { since: number; resolvers: Array<() => void> }>();
 
   constructor(
-    private readonly databaseUrl: string,
+    private readonly config: pg.ClientConfig,
     private readonly logger: Logger | undefined,
   ) {}
 
   get healthy(): boolean {
-    return this.#healthy;
+    return this.#live && performance.now() - this.#confirmedSentAt <= TRUST_MS;
   }
 
   subscribe(channel: Channel, handler: (payload: string) => void): void {
@@ -149,9 +306,10 @@ class PostgresListener implements Notifications {
       return;
     }
     this.#handlers.set(channel, [handler]);
-    if (this.#client && this.#healthy) {
-      this.#client.query(`LISTEN ${channel}`).catch(() => this.#lost());
-    } else if (!this.#client) {
+    const client = this.#client;
+    if (client && this.#listening) {
+      this.#query(client, `LISTEN ${channel}`).catch(() => this.#lost(client));
+    } else if (!client) {
       void this.#connect();
     }
   }
@@ -162,77 +320,150 @@ class PostgresListener implements Notifications {
 
   expect(channel: Channel, payload: string): (timeoutMs: number) => Promise<void> {
     const key = `${channel}\n${payload}`;
-    let resolveArrival!: () => void;
+    let arrive!: () => void;
     const arrived = new Promise<void>((resolve) => {
-      resolveArrival = resolve;
+      arrive = resolve;
     });
     const now = Date.now();
     for (const [stale, entry] of this.#expected)
       if (now - entry.since > 10_000) this.#expected.delete(stale);
     const waiting = this.#expected.get(key) ?? { since: now, resolvers: [] };
-    waiting.resolvers.push(resolveArrival);
+    waiting.resolvers.push(arrive);
     this.#expected.set(key, waiting);
     return async (timeoutMs) => {
-      if (!this.#healthy) {
-        // Nothing will arrive; the other processes' listeners are what matter, and they are not ours.
-        this.#expected.delete(key);
-        return;
+      // A listener that is down will not bring it back; one that is only slow (a loaded
+      // machine) will, and the others' are as slow.
+      if (this.#live) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          arrived,
+          new Promise<void>((resolve) => {
+            timer = setTimeout(resolve, timeoutMs);
+          }),
+        ]);
+        clearTimeout(timer);
       }
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        arrived,
-        new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs))),
-      ]);
-      clearTimeout(timer);
-      this.#expected.delete(key);
+      const entry = this.#expected.get(key);
+      if (!entry) return;
+      entry.resolvers = entry.resolvers.filter((resolver) => resolver !== arrive);
+      if (entry.resolvers.length === 0) this.#expected.delete(key);
     };
   }
 
   async #connect(): Promise<void> {
     if (this.#closed) return;
-    const client = new pg.Client({ connectionString: this.databaseUrl });
+    const client = new pg.Client(this.config);
     this.#client = client;
-    client.on("error", () => this.#lost());
-    client.on("end", () => this.#lost());
+    this.#queue = Promise.resolve();
+    this.#deadline = performance.now() + (this.config.connectionTimeoutMillis ?? 0) + DEAD_AFTER_MS;
+    this.#heartbeatTimer = setInterval(() => this.#beat(client), HEARTBEAT_MS);
+    this.#heartbeatTimer.unref();
+    client.on("error", () => this.#lost(client));
+    client.on("end", () => this.#lost(client));
     client.on("notification", (message) => {
+      if (message.channel === this.#heartbeatChannel) {
+        this.#echoed(Number(message.payload));
+        return;
+      }
       for (const handler of this.#handlers.get(message.channel) ?? [])
         handler(message.payload ?? "");
+      // Our own message is back: whoever waits for it may answer now.
+      const key = `${message.channel}\n${message.payload ?? ""}`;
+      const waiting = this.#expected.get(key);
+      if (!waiting) return;
+      this.#expected.delete(key);
+      for (const resolve of waiting.resolvers) resolve();
     });
     try {
       await client.connect();
-      for (const channel of this.#handlers.keys()) await client.query(`LISTEN ${channel}`);
+      for (const channel of [this.#heartbeatChannel, ...this.#handlers.keys()]) {
+        await client.query(`LISTEN ${channel}`);
+      }
       if (this.#client !== client) return;
-      this.#healthy = true;
-      this.#retryDelay = 100;
-      // Anything sent while we were away is lost: caches start over.
-      for (const handler of this.#gapHandlers) handler();
+      this.#listening = true;
+      this.#deadline = performance.now() + DEAD_AFTER_MS;
+      this.#beat(client);
     } catch (error) {
-      this.logger?.warn({ err: error }, "database listener could not connect; retrying");
-      this.#lost();
+      if (this.#client === client) {
+        this.logger?.warn({ err: error }, "database listener could not connect; retrying");
+      }
+      this.#lost(client);
     }
   }
 
-  #lost(): void {
-    const client = this.#client;
-    if (!client) return;
+  /** Queries on the listener's connection, one after the other (pg wants no overlap). */
+  #query(client: pg.Client, text: string, values?: unknown[]): Promise<unknown> {
+    const next = this.#queue.then(() => client.query(text, values));
+    this.#queue = next.catch(() => {});
+    return next;
+  }
+
+  #beat(client: pg.Client): void {
+    if (this.#client !== client) return;
+    const now = performance.now();
+    if (now > this.#deadline) {
+      this.logger?.warn(
+        { silentForMs: Math.round(now - this.#confirmedSentAt) },
+        "database listener stopped answering; replacing it",
+      );
+      this.#lost(client);
+      return;
+    }
+    // One at a time: on a silent connection they would only queue up behind each other.
+    if (!this.#listening || this.#beating) return;
+    this.#beating = true;
+    this.#query(client, "SELECT pg_notify($1, $2)", [this.#heartbeatChannel, String(now)]).then(
+      () => {
+        if (this.#client === client) this.#beating = false;
+      },
+      () => this.#lost(client),
+    );
+  }
+
+  #echoed(sentAt: number): void {
+    if (!(sentAt > this.#confirmedSentAt)) return;
+    this.#confirmedSentAt = sentAt;
+    this.#deadline = sentAt + DEAD_AFTER_MS;
+    if (this.#live) return;
+    this.#live = true;
+    this.#retryDelay = 100;
+    // Anything sent while we were away is lost: caches start over.
+    for (const handler of this.#gapHandlers) handler();
+  }
+
+  #lost(client: pg.Client): void {
+    if (this.#client !== client) return;
     this.#client = undefined;
-    const wasHealthy = this.#healthy;
-    this.#healthy = false;
+    clearInterval(this.#heartbeatTimer);
+    const wasLive = this.#live;
+    this.#live = false;
+    this.#listening = false;
+    this.#beating = false;
+    this.#confirmedSentAt = Number.NEGATIVE_INFINITY;
     client.removeAllListeners("notification");
+    // Nothing expected will arrive on this connection: nobody waits for it any longer.
+    for (const waiting of this.#expected.values())
+      for (const resolve of waiting.resolvers) resolve();
+    this.#expected.clear();
+    // A query still waiting on a silent connection makes end() drop the socket at once.
     client.end().catch(() => {});
-    if (wasHealthy) for (const handler of this.#gapHandlers) handler();
+    if (wasLive) {
+      this.logger?.warn("database listener lost; the session cache is bypassed until it is back");
+      for (const handler of this.#gapHandlers) handler();
+    }
     if (this.#closed) return;
-    this.#timer = setTimeout(() => void this.#connect(), this.#retryDelay);
-    this.#timer.unref();
-    this.#retryDelay = Math.min(this.#retryDelay * 2, 5000);
+    this.#retryTimer = setTimeout(() => void this.#connect(), this.#retryDelay);
+    this.#retryTimer.unref();
+    this.#retryDelay = Math.min(this.#retryDelay * 2, 2000);
   }
 
   async close(): Promise<void> {
     this.#closed = true;
-    clearTimeout(this.#timer);
+    clearTimeout(this.#retryTimer);
+    clearInterval(this.#heartbeatTimer);
     const client = this.#client;
     this.#client = undefined;
-    this.#healthy = false;
+    this.#live = false;
     if (client) await client.end().catch(() => {});
   }
 }

@@ -31,17 +31,18 @@ const CONNECTION_ERROR_CODES = new Set([
   "57P01", // admin_shutdown
   "57P02", // crash_shutdown
   "57P03", // cannot_connect_now
+  "57014", // query_canceled: ATRIUM_DB_STATEMENT_TIMEOUT
   "08000",
   "08003",
   "08006",
 ]);
 
-/** The database could not be reached: the request fails closed with 503. */
+/** The database could not be reached or did not answer in time: the request fails closed with 503. */
 export function isConnectionError(error: unknown): boolean {
   const pgError = asPg(error);
   if (pgError.code && CONNECTION_ERROR_CODES.has(pgError.code)) return true;
   const message = error instanceof Error ? error.message : "";
-  return /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect/i.test(
+  return /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|Query read timeout|not queryable/i.test(
     message,
   );
 }

@@ -6,6 +6,7 @@ import * as m0004 from "./migrations/0004-api-keys-and-audit-chain.js";
 import * as m0005 from "./migrations/0005-account-token-epoch.js";
 import * as m0006 from "./migrations/0006-known-devices.js";
 import * as m0007 from "./migrations/0007-audit-chain-key.js";
+import * as m0008 from "./migrations/0008-member-search-by-organization.js";
 
 /** Every migration, in order. A migration is never edited once released: add a new one. */
 const MIGRATIONS: ReadonlyArray<{ version: string; up: string }> = [
@@ -16,6 +17,7 @@ const MIGRATIONS: ReadonlyArray<{ version: string; up: string }> = [
   { version: "0005-account-token-epoch", up: m0005.up },
   { version: "0006-known-devices", up: m0006.up },
   { version: "0007-audit-chain-key", up: m0007.up },
+  { version: "0008-member-search-by-organization", up: m0008.up },
 ];
 
 // Any constant works; it only has to be the same in every Atrium process.

@@ -139,6 +139,30 @@ describe("GET /organizations/{org}/members", () => {
     expect(names(await list(owner.client, org.id, "?q=a&role=admin"))).toEqual(["Alan Turing"]);
   });
 
+  it("finds a member under a new name or email as soon as it changes, and no longer under the old", async () => {
+    const { owner, org } = await newOrganization();
+    const member = await join(owner.client, org.id, "member", { name: "Mary Somerville" });
+    const other = await newOrganization();
+    await join(other.owner.client, other.org.id, "member", { name: "Emmy Noether" });
+
+    expect((await member.client.patch("/me", { name: "Mary Fairfax" })).status).toBe(200);
+    expect(names(await list(owner.client, org.id, "?q=fairfax"))).toEqual(["Mary Fairfax"]);
+    expect(await list(owner.client, org.id, "?q=somerville")).toEqual([]);
+
+    const newEmail = `polymath.${Date.now()}@sciences.example.org`;
+    expect((await member.client.post("/me/email", { newEmail })).status).toBe(202);
+    await t.flushMail();
+    const token = t.mailbox.tokenFor(newEmail, "verify-email");
+    expect((await t.client().post("/auth/verify-email", { token })).status).toBe(204);
+    expect(names(await list(owner.client, org.id, "?q=POLYMATH"))).toEqual(["Mary Fairfax"]);
+    expect(await list(owner.client, org.id, `?q=${encodeURIComponent(member.email)}`)).toEqual([]);
+    // Only this organization's members are searched.
+    expect(await list(owner.client, org.id, "?q=noether")).toEqual([]);
+    expect(names(await list(other.owner.client, other.org.id, "?q=noether"))).toEqual([
+      "Emmy Noether",
+    ]);
+  });
+
   it("treats % and _ in q as the characters themselves, not as wildcards", async () => {
     const { owner, org } = await newOrganization();
     await join(owner.client, org.id, "member", { name: "Sure 100% Yes" });

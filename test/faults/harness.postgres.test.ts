@@ -30,7 +30,7 @@ describe("the fault harness on PostgreSQL", () => {
     try {
       const listener = await eventually("the LISTEN connection", async () => {
         const { rows } = await client.query<{ client_port: number }>(
-          "SELECT client_port FROM pg_stat_activity WHERE datname = current_database() AND query ILIKE 'LISTEN%'",
+          "SELECT client_port FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'atrium-listener'",
         );
         return rows[0];
       });

@@ -2,12 +2,20 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import pg from "pg";
 import { inject } from "vitest";
-import { createPGlite, type Database, openDatabase } from "../../src/db/database.js";
+import {
+  createPGlite,
+  type Database,
+  type OpenDatabaseOptions,
+  openDatabase,
+} from "../../src/db/database.js";
 import { databaseUrlFor } from "./database-url.js";
 
 export interface TestDatabase {
-  /** Opens a connection to this test's database (several apps may share it, like processes). */
-  open(): Promise<Database>;
+  /**
+   * Opens a connection to this test's database (several apps may share it, like processes);
+   * on PostgreSQL optionally through another address (a proxy) or with other timeouts.
+   */
+  open(options?: Pick<OpenDatabaseOptions, "databaseUrl" | "timeouts">): Promise<Database>;
   /** What Atrium's DATABASE_URL would be (undefined on the embedded database). */
   url: string | undefined;
   drop(): Promise<void>;
@@ -46,8 +54,8 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const opened: Database[] = [];
   return {
     url,
-    async open() {
-      const database = await openDatabase({ databaseUrl: url });
+    async open(options) {
+      const database = await openDatabase({ databaseUrl: url, ...options });
       opened.push(database);
       return database;
     },
