@@ -18,6 +18,7 @@ import { createLogger } from "./http/logging.js";
 import { registerOpenApi, registerOpenApiRoutes } from "./http/openapi.js";
 import { registerSecurityHeaders } from "./http/security-headers.js";
 import { invitationRoutes } from "./invitations/invitations.routes.js";
+import { fail } from "./lib/errors.js";
 import { type Clock, systemClock } from "./lib/request-meta.js";
 import { createOutboxWorker, type OutboxWorker } from "./mail/outbox-worker.js";
 import { logTransport, type MailTransport, smtpTransport } from "./mail/transports.js";
@@ -87,6 +88,8 @@ export async function buildApp(options: BuildAppOptions): Promise<AtriumApp> {
     bodyLimit: BODY_LIMIT,
     trustProxy: config.trustProxy,
     genReqId: () => randomUUID(),
+    // Requests during shutdown get the contract's 503 (below), not Fastify's own body.
+    return503OnClosing: false,
     ajv: {
       // Exact types (no coercion), unknown fields refused rather than dropped (SECURITY.md INP-02).
       customOptions: {
@@ -111,6 +114,7 @@ export async function buildApp(options: BuildAppOptions): Promise<AtriumApp> {
     logger,
     clock,
     from: config.mailFrom,
+    publicUrl: config.publicUrl,
   });
 
   app.decorate("deps", deps);
@@ -118,7 +122,13 @@ export async function buildApp(options: BuildAppOptions): Promise<AtriumApp> {
   app.decorate("outbox", outbox);
   app.decorateRequest("now", null as unknown as Date);
 
+  // Set from the start of close(): a request arriving on a connection still open is told to
+  // come back (another process, or this one restarted), while requests already running finish.
+  let closing = false;
   app.addHook("onRequest", async (request) => {
+    if (closing) {
+      throw fail("unavailable", "The server is shutting down; try again.", { retryAfter: 1 });
+    }
     request.now = clock.now();
   });
   await app.register(cookie);
@@ -175,10 +185,17 @@ export async function buildApp(options: BuildAppOptions): Promise<AtriumApp> {
       stopMaintenance = startMaintenance(deps, logger, database.kind === "pglite");
     });
   }
+  // The outbox stops while in-flight requests finish, not after them.
+  let outboxStopped: Promise<void> | undefined;
+  app.addHook("preClose", async () => {
+    closing = true;
+    stopMaintenance();
+    outboxStopped = outbox.stop();
+  });
   app.addHook("onClose", async () => {
     stopMaintenance();
     await stopControl?.();
-    await outbox.stop();
+    await (outboxStopped ?? outbox.stop());
     if (!options.database) await database.close();
   });
 
