@@ -131,6 +131,11 @@ export async function buildApp(options: BuildAppOptions): Promise<AtriumApp> {
     }
     request.now = clock.now();
   });
+  // A connection that was busy when shutdown began closes after its response instead of
+  // idling out its keep-alive, which would hold the shutdown for a minute.
+  app.addHook("onSend", async (_request, reply) => {
+    if (closing) reply.header("connection", "close");
+  });
   await app.register(cookie);
   await registerOpenApi(app);
   registerErrorHandling(app);
