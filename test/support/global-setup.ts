@@ -41,9 +41,7 @@ export default async function setup(project: TestProject) {
   }
 
   const template = `atrium_tpl_${randomBytes(4).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${template}`);
+  await adminQuery(serverUrl, `CREATE DATABASE ${template}`);
   const db = new Kysely({
     dialect: new PostgresDialect({
       pool: new pg.Pool({ connectionString: databaseUrlFor(serverUrl, template), max: 1 }),
@@ -53,8 +51,20 @@ export default async function setup(project: TestProject) {
   await db.destroy();
   project.provide("pgliteSnapshot", "");
   project.provide("postgresTemplate", template);
-  return async () => {
-    await admin.query(`DROP DATABASE IF EXISTS ${template} WITH (FORCE)`);
+  return () => adminQuery(serverUrl, `DROP DATABASE IF EXISTS ${template} WITH (FORCE)`);
+}
+
+/**
+ * A connection for one statement. One held open for the whole run would take the run down
+ * (an unhandled 'error' event) when a fault test terminates backends on the server.
+ */
+async function adminQuery(serverUrl: string, query: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: serverUrl });
+  admin.on("error", () => {});
+  await admin.connect();
+  try {
+    await admin.query(query);
+  } finally {
     await admin.end();
-  };
+  }
 }
