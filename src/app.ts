@@ -17,8 +17,8 @@ import { registerErrorHandling } from "./http/error-handler.js";
 import { createLogger } from "./http/logging.js";
 import { registerOpenApi, registerOpenApiRoutes } from "./http/openapi.js";
 import { registerSecurityHeaders } from "./http/security-headers.js";
+import { registerGracefulShutdown } from "./http/shutdown.js";
 import { invitationRoutes } from "./invitations/invitations.routes.js";
-import { fail } from "./lib/errors.js";
 import { type Clock, systemClock } from "./lib/request-meta.js";
 import { createOutboxWorker, type OutboxWorker } from "./mail/outbox-worker.js";
 import { logTransport, type MailTransport, smtpTransport } from "./mail/transports.js";
@@ -122,20 +122,10 @@ export async function buildApp(options: BuildAppOptions): Promise<AtriumApp> {
   app.decorate("outbox", outbox);
   app.decorateRequest("now", null as unknown as Date);
 
-  // Set from the start of close(): a request arriving on a connection still open is told to
-  // come back (another process, or this one restarted), while requests already running finish.
-  let closing = false;
   app.addHook("onRequest", async (request) => {
-    if (closing) {
-      throw fail("unavailable", "The server is shutting down; try again.", { retryAfter: 1 });
-    }
     request.now = clock.now();
   });
-  // A connection that was busy when shutdown began closes after its response instead of
-  // idling out its keep-alive, which would hold the shutdown for a minute.
-  app.addHook("onSend", async (_request, reply) => {
-    if (closing) reply.header("connection", "close");
-  });
+  registerGracefulShutdown(app);
   await app.register(cookie);
   await registerOpenApi(app);
   registerErrorHandling(app);
@@ -193,7 +183,6 @@ export async function buildApp(options: BuildAppOptions): Promise<AtriumApp> {
   // The outbox stops while in-flight requests finish, not after them.
   let outboxStopped: Promise<void> | undefined;
   app.addHook("preClose", async () => {
-    closing = true;
     stopMaintenance();
     outboxStopped = outbox.stop();
   });

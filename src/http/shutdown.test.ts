@@ -61,12 +61,14 @@ describe("shutting down under requests", async () => {
     await database.drop();
   });
 
-  it("finishes the request in flight, refuses new connections, and answers a late request with 503 unavailable", async () => {
+  it("finishes requests in flight, refuses new connections, serves a request on an open connection, then refuses late ones with 503", async () => {
     const inFlight = rawConnection(port);
     await written(inFlight.socket, "GET /api/v1/test/slow HTTP/1.1\r\nHost: atrium.test\r\n\r\n");
     await slowEntered;
-    // A request half sent when shutdown begins, completed after it.
+    // Requests half sent when shutdown begins, completed during it.
+    const early = rawConnection(port);
     const late = rawConnection(port);
+    await written(early.socket, "GET /readyz HTTP/1.1\r\nHost: atrium.test\r\n");
     await written(late.socket, "GET /readyz HTTP/1.1\r\nHost: atrium.test\r\n");
     await pause(50);
 
@@ -80,6 +82,15 @@ describe("shutting down under requests", async () => {
     });
     expect(refused).toBe("ECONNREFUSED");
 
+    // Early in the shutdown: served, and the connection closed after it.
+    await written(early.socket, "\r\n");
+    await early.closed;
+    const served = parseResponse(early.received());
+    expect(served.status).toBe(200);
+    expect(served.headers.get("connection")).toBe("close");
+
+    // Past the first seconds: the contract's 503, told to come back.
+    await pause(5_200 - (Date.now() - started));
     await written(late.socket, "\r\n");
     await late.closed;
     const refusal = parseResponse(late.received());
@@ -98,6 +109,6 @@ describe("shutting down under requests", async () => {
     // The busy connection closed after its response rather than idling out its keep-alive.
     expect(done.headers.get("connection")).toBe("close");
     await closed;
-    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(Date.now() - started).toBeLessThan(8_000);
   });
 });
