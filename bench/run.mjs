@@ -6,6 +6,11 @@
 //   BENCH_DATABASE_URL=…     PostgreSQL server (default postgres://postgres@127.0.0.1:5432/test);
 //                            a fresh database is created on it and dropped afterwards
 //   BENCH_ONLY=pglite|postgres
+//   BENCH_SECTIONS=api,members,export,soak,processes,state,search   (or as arguments:
+//                            `npm run bench -- soak state`); default: all of them
+//   BENCH_SOAK_SECONDS=600   length of the soak, per database
+//   BENCH_STATE_COUNT=50     state changes of each kind
+//   BENCH_SEARCH_USERS=100000  users in the instance for member search (a tenth are members)
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -13,6 +18,7 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
 import pg from "pg";
+import { fillSearch, memberSearch, processes, soak, stateChanges } from "./faults.mjs";
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -20,6 +26,25 @@ const PG_URL = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:
 const PASSWORD = "bench-violet-kettle-harbour-42";
 const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 100_000);
 const AUDIT_EVENTS = Number(process.env.BENCH_AUDIT_EVENTS ?? 1_000_000);
+const SOAK_SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 600);
+const STATE_COUNT = Number(process.env.BENCH_STATE_COUNT ?? 50);
+const SEARCH_USERS = Number(process.env.BENCH_SEARCH_USERS ?? 100_000);
+const ALL_SECTIONS = ["api", "members", "export", "soak", "processes", "state", "search"];
+const SECTIONS = (
+  process.argv.slice(2).join(",") ||
+  process.env.BENCH_SECTIONS ||
+  ALL_SECTIONS.join(",")
+)
+  .split(",")
+  .map((s) => s.trim())
+  .filter(Boolean);
+for (const s of SECTIONS) {
+  if (!ALL_SECTIONS.includes(s)) {
+    console.error(`unknown bench section "${s}" (sections: ${ALL_SECTIONS.join(", ")})`);
+    process.exit(2);
+  }
+}
+const on = (section) => SECTIONS.includes(section);
 
 function startServer(env) {
   return new Promise((resolve, reject) => {
@@ -335,15 +360,17 @@ function print({ label, rows, burst }) {
 
 const only = process.env.BENCH_ONLY;
 console.log(
-  `# Atrium benchmark — ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, Node ${process.version}, ${DURATION}s × ${CONNECTIONS} connections`,
+  `# Atrium benchmark — ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, Node ${process.version}, ${DURATION}s × ${CONNECTIONS} connections; sections: ${SECTIONS.join(", ")}`,
 );
 
 if (!only || only === "pglite") {
   const dir = mkdtempSync(join(tmpdir(), "atrium-bench-"));
   try {
     const env = { ATRIUM_DATA_DIR: dir, DATABASE_URL: "" };
-    print(await measure("embedded database (PGlite)", env));
-    if (MEMBERS > 0)
+    const label = "embedded database (PGlite)";
+    const common = { startServer, stopServer, env, cannon, summarise, label, duration: DURATION };
+    if (on("api")) print(await measure(label, env));
+    if (on("members") && MEMBERS > 0)
       printMembers(
         await measureMembers("embedded database (PGlite)", env, async (organizationId, server) => {
           // The server holds the embedded database: stop it, fill, start again.
@@ -355,7 +382,7 @@ if (!only || only === "pglite") {
           return startServer(env);
         }),
       );
-    if (AUDIT_EVENTS > 0) {
+    if (on("export") && AUDIT_EVENTS > 0) {
       printExport(
         await measureExport("embedded database (PGlite)", env, async (organizationId, server) => {
           await stopServer(server.child);
@@ -366,6 +393,42 @@ if (!only || only === "pglite") {
           return startServer(env);
         }),
       );
+    }
+    if (on("state")) await stateChanges({ ...common, count: STATE_COUNT });
+    if (on("search") && SEARCH_USERS > 0) {
+      const searchDir = mkdtempSync(join(tmpdir(), "atrium-bench-search-"));
+      const searchEnv = { ATRIUM_DATA_DIR: searchDir, DATABASE_URL: "" };
+      try {
+        await memberSearch({
+          ...common,
+          env: searchEnv,
+          users: SEARCH_USERS,
+          fill: async (organizationId, server) => {
+            await stopServer(server.child);
+            const { createPGlite } = await import("../dist/db/database.js");
+            const pglite = await createPGlite({ dataDir: searchDir });
+            await pglite.exec(fillSearch(organizationId, SEARCH_USERS));
+            await pglite.close();
+            return startServer(searchEnv);
+          },
+        });
+      } finally {
+        rmSync(searchDir, { recursive: true, force: true });
+      }
+    }
+    if (on("soak")) {
+      // A data folder of its own, so that its growth is the soak's alone.
+      const soakDir = mkdtempSync(join(tmpdir(), "atrium-bench-soak-"));
+      try {
+        await soak({
+          ...common,
+          env: { ATRIUM_DATA_DIR: soakDir, DATABASE_URL: "" },
+          seconds: SOAK_SECONDS,
+          dataDir: soakDir,
+        });
+      } finally {
+        rmSync(soakDir, { recursive: true, force: true });
+      }
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -385,8 +448,10 @@ if (!only || only === "postgres") {
     url.pathname = `/${name}`;
     try {
       const env = { DATABASE_URL: url.href };
-      print(await measure("PostgreSQL (loopback)", env));
-      if (MEMBERS > 0)
+      const label = "PostgreSQL (loopback)";
+      const common = { startServer, stopServer, env, cannon, summarise, label, duration: DURATION };
+      if (on("api")) print(await measure(label, env));
+      if (on("members") && MEMBERS > 0)
         printMembers(
           await measureMembers("PostgreSQL (loopback)", env, async (organizationId, server) => {
             const client = new pg.Client({ connectionString: url.href });
@@ -396,7 +461,7 @@ if (!only || only === "postgres") {
             return server;
           }),
         );
-      if (AUDIT_EVENTS > 0) {
+      if (on("export") && AUDIT_EVENTS > 0) {
         printExport(
           await measureExport("PostgreSQL (loopback)", env, async (organizationId, server) => {
             await stopServer(server.child);
@@ -408,6 +473,22 @@ if (!only || only === "postgres") {
           }),
         );
       }
+      if (on("processes")) await processes(common);
+      if (on("state")) await stateChanges({ ...common, count: STATE_COUNT });
+      if (on("search") && SEARCH_USERS > 0) {
+        await memberSearch({
+          ...common,
+          users: SEARCH_USERS,
+          fill: async (organizationId, server) => {
+            const client = new pg.Client({ connectionString: url.href });
+            await client.connect();
+            await client.query(fillSearch(organizationId, SEARCH_USERS));
+            await client.end();
+            return server;
+          },
+        });
+      }
+      if (on("soak")) await soak({ ...common, seconds: SOAK_SECONDS });
     } finally {
       await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await admin.end();
