@@ -541,6 +541,57 @@ describe("delivery guarantees over a real SMTP server", async () => {
   });
 });
 
+describe("a send that takes longer than a claim", async () => {
+  const database = await createTestDatabase();
+  const clock = new FakeClock();
+  const smtp = new SmtpSink();
+  await smtp.start();
+  const other = await appWithSmtp(database, smtp, clock);
+  let release: () => void = () => {};
+  let sending: () => void = () => {};
+  const started = new Promise<void>((resolve) => {
+    sending = resolve;
+  });
+  const hanging: MailTransport = {
+    send: () => {
+      sending();
+      return new Promise<void>((resolve) => {
+        release = resolve;
+      });
+    },
+  };
+  const app = await buildApp({
+    config: other.deps.config,
+    database: await database.open(),
+    clock,
+    mailTransport: hanging,
+    workers: false,
+  });
+  await app.ready();
+  afterAll(async () => {
+    await app.close();
+    await other.close();
+    await smtp.stop();
+    await database.drop();
+  });
+
+  it("keeps its claim renewed, so no other worker sends the message meanwhile", async () => {
+    const [address = ""] = await queue(app, "long-send", 1);
+    const sent = app.outbox.drain();
+    await started;
+    clock.advance(50_000);
+    // The worker renews every 15 s while it sends.
+    await new Promise((resolve) => setTimeout(resolve, 15_500));
+    clock.advance(20_000);
+    await other.outbox.drain();
+    expect(smtp.to(address)).toHaveLength(0);
+    release();
+    await sent;
+    const [row] = await outboxRowsTo(app, address);
+    expect(row).toMatchObject({ status: "sent", attempts: 1 });
+  }, 30_000);
+});
+
 describe("stopping the outbox worker", async () => {
   const database = await createTestDatabase();
   const stuck = new SmtpSink();
