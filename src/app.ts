@@ -24,6 +24,7 @@ import { createLogger } from "./http/logging.js";
 import { registerOpenApi, registerOpenApiRoutes } from "./http/openapi.js";
 import { ErrorBody, Json } from "./http/responses.js";
 import { registerSecurityHeaders } from "./http/security-headers.js";
+import { registerGracefulShutdown } from "./http/shutdown.js";
 import { invitationRoutes } from "./invitations/invitations.routes.js";
 import { BackgroundTasks } from "./lib/background-tasks.js";
 import { fail } from "./lib/errors.js";
@@ -143,6 +144,8 @@ export async function buildApp(options: BuildAppOptions): Promise<AtriumApp> {
     // Answers given before any hook runs, in the contract's shape with the security headers.
     frameworkErrors: frameworkErrorHandler(config),
     clientErrorHandler: clientErrorHandler(config),
+    // Requests during shutdown get the contract's 503 (below), not Fastify's own body.
+    return503OnClosing: false,
     ajv: {
       // Exact types (no coercion), unknown fields refused rather than dropped (SECURITY.md INP-02).
       customOptions: {
@@ -167,6 +170,7 @@ export async function buildApp(options: BuildAppOptions): Promise<AtriumApp> {
     logger,
     clock,
     from: config.mailFrom,
+    publicUrl: config.publicUrl,
   });
 
   app.decorate("deps", deps);
@@ -177,6 +181,7 @@ export async function buildApp(options: BuildAppOptions): Promise<AtriumApp> {
   app.addHook("onRequest", async (request) => {
     request.now = clock.now();
   });
+  registerGracefulShutdown(app);
   await app.register(cookie);
   await registerOpenApi(app, config);
   registerErrorHandling(app);
@@ -249,11 +254,17 @@ export async function buildApp(options: BuildAppOptions): Promise<AtriumApp> {
       stopMaintenance = startMaintenance(deps, logger, database.kind === "pglite");
     });
   }
+  // The outbox stops while in-flight requests finish, not after them.
+  let outboxStopped: Promise<void> | undefined;
+  app.addHook("preClose", async () => {
+    stopMaintenance();
+    outboxStopped = outbox.stop();
+  });
   app.addHook("onClose", async () => {
     stopMaintenance();
     await deps.background.idle();
     await stopControl?.();
-    await outbox.stop();
+    await (outboxStopped ?? outbox.stop());
     if (!options.database) await database.close();
   });
 

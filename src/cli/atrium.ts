@@ -93,7 +93,13 @@ async function serve(cfg: Config): Promise<number> {
     process.once("SIGINT", () => resolve());
   });
   logger.info("shutting down");
+  // A second signal means now.
+  const now = () => process.exit(EXIT.failed);
+  process.once("SIGTERM", now);
+  process.once("SIGINT", now);
+  // No new connections from here; requests in flight get a bounded time to finish.
   await app.close();
+  logger.info("stopped");
   return EXIT.ok;
 }
 

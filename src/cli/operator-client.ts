@@ -66,6 +66,7 @@ export async function executeOperatorCommand<T>(
         logger,
         clock: deps.clock,
         from: config.mailFrom,
+        publicUrl: config.publicUrl,
       });
       await Promise.race([
         outbox.drain(),

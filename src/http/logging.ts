@@ -37,9 +37,12 @@ export function createLogger(level: string, destination?: pino.DestinationStream
           };
         },
         // Database errors carry the failed query's parameters, which may hold a token: dropped.
-        err(error: Error) {
+        err(error: unknown) {
+          // Anything but an error (a reason string) is logged as it is: spreading a string
+          // would turn its characters into numbered fields.
+          if (typeof error !== "object" || error === null) return error;
           const { params, parameters, query, ...rest } = pino.stdSerializers.err(
-            error,
+            error as Error,
           ) as ReturnType<typeof pino.stdSerializers.err> & {
             params?: unknown;
             parameters?: unknown;

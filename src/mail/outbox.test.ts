@@ -1,4 +1,5 @@
 import type { AddressInfo } from "node:net";
+import { Writable } from "node:stream";
 import { sql } from "kysely";
 import { SMTPServer } from "smtp-server";
 import { afterAll, describe, expect, it } from "vitest";
@@ -6,14 +7,18 @@ import {
   Client,
   errorCode,
   FakeClock,
+  Mailbox,
   PUBLIC_URL,
   STRONG_PASSWORD,
   signUpUser,
   startTestApp,
 } from "../../test/support/test-app.js";
-import { createTestDatabase } from "../../test/support/test-database.js";
+import { createTestDatabase, type TestDatabase } from "../../test/support/test-database.js";
 import { type AtriumApp, buildApp } from "../app.js";
 import { loadConfig } from "../config.js";
+import { transaction } from "../db/transaction.js";
+import { createLogger } from "../http/logging.js";
+import { enqueueEmail } from "./outbox.js";
 import { MAX_ATTEMPTS, retryDelayMs } from "./outbox-worker.js";
 import type { MailTransport } from "./transports.js";
 
@@ -26,7 +31,20 @@ interface Received {
 /** A real SMTP server on 127.0.0.1 that keeps what it receives; it can go down and come back. */
 class SmtpSink {
   readonly received: Received[] = [];
+  /** Messages refused with a temporary error (see `refuseNext`). */
+  readonly refused: Received[] = [];
   port = 0;
+  /** Connections opened so far. */
+  connections = 0;
+  /** The most messages it was receiving at one moment. */
+  maxConcurrent = 0;
+  /** Answers each message's data after this long, like a slow server. */
+  delayMs = 0;
+  /** How many of the next messages to refuse with 451. */
+  refuseNext = 0;
+  /** Called as each message is accepted, with how many were being received together. */
+  onAccepted: (together: number) => void = () => {};
+  #receiving = 0;
   #server: SMTPServer | undefined;
 
   async start(): Promise<void> {
@@ -34,17 +52,37 @@ class SmtpSink {
       authOptional: true,
       disabledCommands: ["STARTTLS", "AUTH"],
       logger: false,
+      // Going down drops open (pooled) connections at once, as a server that stops would.
+      closeTimeout: 100,
+      onConnect: (_session, callback) => {
+        this.connections++;
+        callback();
+      },
       onData: (stream, session, callback) => {
+        this.#receiving++;
+        this.maxConcurrent = Math.max(this.maxConcurrent, this.#receiving);
         const chunks: Buffer[] = [];
         stream.on("data", (chunk: Buffer) => chunks.push(chunk));
         stream.on("end", () => {
           const { mailFrom, rcptTo } = session.envelope;
-          this.received.push({
+          const message = {
             from: mailFrom ? mailFrom.address : "",
             to: rcptTo.map((r) => r.address),
             raw: Buffer.concat(chunks).toString("utf8"),
-          });
-          callback();
+          };
+          setTimeout(() => {
+            const together = this.#receiving--;
+            if (!this.#server) return;
+            if (this.refuseNext > 0) {
+              this.refuseNext--;
+              this.refused.push(message);
+              callback(Object.assign(new Error("try again later"), { responseCode: 451 }));
+              return;
+            }
+            this.received.push(message);
+            this.onAccepted(together);
+            callback();
+          }, this.delayMs);
         });
       },
     });
@@ -54,6 +92,11 @@ class SmtpSink {
     });
     this.port = (server.server.address() as AddressInfo).port;
     this.#server = server;
+  }
+
+  /** Messages being received right now. */
+  get receiving(): number {
+    return this.#receiving;
   }
 
   async stop(): Promise<void> {
@@ -375,5 +418,254 @@ describe("a sent email's row", () => {
     const [sent] = await outboxRowsTo(t.app, email);
     expect(sent).toMatchObject({ status: "sent", text_body: "", html_body: "" });
     expect(t.mailbox.tokenFor(email, "verify-email")).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  });
+});
+
+/** An app (a process, as far as the outbox is concerned) that sends through `smtp`. */
+async function appWithSmtp(database: TestDatabase, smtp: SmtpSink, clock: FakeClock) {
+  const config = loadConfig({
+    PUBLIC_URL,
+    LOG_LEVEL: "silent",
+    DATABASE_URL: database.url,
+    SMTP_URL: `smtp://127.0.0.1:${smtp.port}`,
+  });
+  const app = await buildApp({ config, database: await database.open(), clock, workers: false });
+  await app.ready();
+  return app;
+}
+
+/** Queues `count` messages to `prefix-N@example.com` through the outbox service. */
+async function queue(app: AtriumApp, prefix: string, count: number): Promise<string[]> {
+  const addresses = Array.from({ length: count }, (_, i) => `${prefix}-${i}@example.com`);
+  for (const to of addresses) {
+    await transaction(app.deps.db, (tx) =>
+      enqueueEmail(
+        tx,
+        { to, subject: "Hello", text: "Hello", html: "<p>Hello</p>" },
+        app.deps.clock.now(),
+      ),
+    );
+  }
+  return addresses;
+}
+
+async function waitFor(condition: () => boolean, ms: number): Promise<void> {
+  const until = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > until) throw new Error("timed out waiting");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe("delivery guarantees over a real SMTP server", async () => {
+  const database = await createTestDatabase();
+  const smtp = new SmtpSink();
+  await smtp.start();
+  const clock = new FakeClock();
+  const app = await appWithSmtp(database, smtp, clock);
+  afterAll(async () => {
+    await app.close();
+    await smtp.stop();
+    await database.drop();
+  });
+
+  it("sends a message with the same Message-ID on every attempt, derived from its row", async () => {
+    const email = "same-id@example.com";
+    expect(
+      (
+        await new Client(app).post("/auth/sign-up", {
+          email,
+          name: "Same",
+          password: STRONG_PASSWORD,
+        })
+      ).status,
+    ).toBe(201);
+    smtp.refuseNext = 1;
+    await app.outbox.drain();
+    let [row] = await outboxRowsTo(app, email);
+    expect(row).toMatchObject({ status: "pending", attempts: 1 });
+    clock.advance(10_000);
+    await app.outbox.drain();
+    [row] = await outboxRowsTo(app, email);
+    expect(row).toMatchObject({ status: "sent", attempts: 2 });
+
+    const refused = smtp.refused.filter((m) => m.to.includes(email));
+    const received = smtp.to(email);
+    expect(refused).toHaveLength(1);
+    expect(received).toHaveLength(1);
+    const idOf = (m: Received | undefined) => parseMessage(m?.raw ?? "").headers.get("message-id");
+    expect(idOf(received[0])).toBe(`<${row?.id}@atrium.test>`);
+    expect(idOf(refused[0])).toBe(idOf(received[0]));
+  });
+
+  it("sends a burst over a few pooled connections, several messages at once", async () => {
+    const addresses = await queue(app, "burst", 12);
+    const connectionsBefore = smtp.connections;
+    smtp.maxConcurrent = 0;
+    smtp.delayMs = 200;
+    try {
+      await app.outbox.drain();
+    } finally {
+      smtp.delayMs = 0;
+    }
+    for (const address of addresses) expect(smtp.to(address)).toHaveLength(1);
+    expect(smtp.connections - connectionsBefore).toBeLessThanOrEqual(3);
+    expect(smtp.maxConcurrent).toBeGreaterThan(1);
+  });
+
+  it("delivers each message once with two workers on a server that takes 7 s a message", async () => {
+    const other = await appWithSmtp(database, smtp, clock);
+    try {
+      const addresses = await queue(app, "slow", 12);
+      // Each connection takes 7 s a message: an acceptance moves time on by 7 s shared among
+      // the messages received together. A batch of ten claimed for 60 s runs out mid-batch.
+      smtp.onAccepted = (together) => clock.advance(7_000 / together);
+      smtp.delayMs = 10;
+      let firstDone = false;
+      const first = app.outbox.drain().finally(() => {
+        firstDone = true;
+      });
+      await waitFor(() => smtp.receiving > 0 || firstDone, 10_000);
+      // The other process polls, as its worker does, for as long as the first is sending.
+      for (let polls = 0; !firstDone && polls < 5_000; polls++) {
+        await other.outbox.drain();
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      await first;
+      for (const address of addresses) expect(smtp.to(address), address).toHaveLength(1);
+    } finally {
+      smtp.onAccepted = () => {};
+      smtp.delayMs = 0;
+      await other.close();
+    }
+  });
+});
+
+describe("a send that takes longer than a claim", async () => {
+  const database = await createTestDatabase();
+  const clock = new FakeClock();
+  const smtp = new SmtpSink();
+  await smtp.start();
+  const other = await appWithSmtp(database, smtp, clock);
+  let release: () => void = () => {};
+  let sending: () => void = () => {};
+  const started = new Promise<void>((resolve) => {
+    sending = resolve;
+  });
+  const hanging: MailTransport = {
+    send: () => {
+      sending();
+      return new Promise<void>((resolve) => {
+        release = resolve;
+      });
+    },
+  };
+  const app = await buildApp({
+    config: other.deps.config,
+    database: await database.open(),
+    clock,
+    mailTransport: hanging,
+    workers: false,
+  });
+  await app.ready();
+  afterAll(async () => {
+    await app.close();
+    await other.close();
+    await smtp.stop();
+    await database.drop();
+  });
+
+  it("keeps its claim renewed, so no other worker sends the message meanwhile", async () => {
+    const [address = ""] = await queue(app, "long-send", 1);
+    const sent = app.outbox.drain();
+    await started;
+    clock.advance(50_000);
+    // The worker renews every 15 s while it sends.
+    await new Promise((resolve) => setTimeout(resolve, 15_500));
+    clock.advance(20_000);
+    await other.outbox.drain();
+    expect(smtp.to(address)).toHaveLength(0);
+    release();
+    await sent;
+    const [row] = await outboxRowsTo(app, address);
+    expect(row).toMatchObject({ status: "sent", attempts: 1 });
+  }, 30_000);
+});
+
+describe("stopping the outbox worker", async () => {
+  const database = await createTestDatabase();
+  const stuck = new SmtpSink();
+  await stuck.start();
+  const fast = new SmtpSink();
+  await fast.start();
+  const clock = new FakeClock();
+  const app = await appWithSmtp(database, stuck, clock);
+  const other = await appWithSmtp(database, fast, clock);
+  afterAll(async () => {
+    await app.close();
+    await other.close();
+    await stuck.stop();
+    await fast.stop();
+    await database.drop();
+  });
+
+  it("returns within its bound with a large queue and gives the unsent messages back at once", async () => {
+    const addresses = await queue(app, "stopping", 40);
+    stuck.delayMs = 60_000;
+    void app.outbox.drain();
+    await waitFor(() => stuck.receiving === 3, 10_000);
+
+    const started = Date.now();
+    await app.outbox.stop();
+    expect(Date.now() - started).toBeLessThan(8_000);
+
+    const rows = await app.deps.db
+      .selectFrom("outbox_emails")
+      .select(["status", "locked_until"])
+      .where("to_address", "like", "stopping-%")
+      .execute();
+    expect(rows).toHaveLength(40);
+    expect(rows.every((row) => row.status === "pending" && row.locked_until === null)).toBe(true);
+
+    // Another process sends them all now, not when a claim would have run out.
+    await other.outbox.drain();
+    for (const address of addresses) expect(fast.to(address), address).toHaveLength(1);
+    expect(stuck.received).toHaveLength(0);
+  });
+});
+
+describe("the log line of a failed delivery", async () => {
+  const lines: string[] = [];
+  const database = await createTestDatabase();
+  const mailbox = new Mailbox();
+  const app = await buildApp({
+    config: loadConfig({ PUBLIC_URL, DATABASE_URL: database.url }),
+    database: await database.open(),
+    mailTransport: mailbox,
+    workers: false,
+    logger: createLogger(
+      "info",
+      new Writable({
+        write(chunk, _encoding, done) {
+          lines.push(String(chunk));
+          done();
+        },
+      }),
+    ),
+  });
+  await app.ready();
+  afterAll(async () => {
+    await app.close();
+    await database.drop();
+  });
+
+  it("gives the reason as readable text", async () => {
+    mailbox.failing = true;
+    const [address = ""] = await queue(app, "log-line", 1);
+    await app.outbox.drain();
+    const line = lines.map((l) => JSON.parse(l)).find((l) => l.msg === "email delivery failed");
+    expect(line).toMatchObject({ level: 40, attempts: 1, err: "SMTP server unavailable" });
+    expect(line.emailId).toMatch(/^msg_/);
+    expect(JSON.stringify(line)).not.toContain(address);
   });
 });

@@ -39,3 +39,11 @@ export async function enqueueEmail(tx: Tx, message: EmailMessage, now: Date): Pr
   // Delivered on commit: wakes the worker of every process at once instead of at its next poll.
   await sql`SELECT pg_notify('atrium_outbox', '')`.execute(tx.db);
 }
+
+/**
+ * The Message-ID of an outbox row: the same on every attempt, so that a receiver can drop
+ * the copy a retry may send after a crash between the server's acceptance and our record of it.
+ */
+export function messageIdFor(emailId: string, publicUrl: string): string {
+  return `<${emailId}@${new URL(publicUrl).hostname}>`;
+}

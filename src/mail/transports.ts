@@ -1,15 +1,28 @@
 import nodemailer from "nodemailer";
 import type { Logger } from "pino";
 import type { EmailMessage } from "./outbox.js";
+import { SEND_CONCURRENCY } from "./outbox-worker.js";
+
+export type OutgoingEmail = EmailMessage & { from: string; messageId: string };
 
 /** Delivers one message or throws; the outbox worker handles retries. */
 export interface MailTransport {
-  send(message: EmailMessage & { from: string }): Promise<void>;
+  send(message: OutgoingEmail): Promise<void>;
+  /** Closes connections, cutting off sends in flight. */
   close?(): void;
 }
 
 export function smtpTransport(smtpUrl: string): MailTransport {
-  const transporter = nodemailer.createTransport(smtpUrl);
+  // Pooled connections, one per parallel sender; a query in SMTP_URL overrides these.
+  const transporter = nodemailer.createTransport({
+    url: smtpUrl,
+    pool: true,
+    maxConnections: SEND_CONCURRENCY,
+    // A stalled server fails the attempt (and it is retried) instead of holding a sender.
+    connectionTimeout: 30_000,
+    greetingTimeout: 30_000,
+    socketTimeout: 60_000,
+  });
   return {
     async send(message) {
       await transporter.sendMail({
@@ -18,6 +31,7 @@ export function smtpTransport(smtpUrl: string): MailTransport {
         subject: message.subject,
         text: message.text,
         html: message.html,
+        messageId: message.messageId,
       });
     },
     close: () => transporter.close(),

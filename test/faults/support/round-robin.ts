@@ -29,9 +29,10 @@ export async function startRoundRobin(targets: AtriumProcess[]): Promise<RoundRo
     req: IncomingMessage,
     res: ServerResponse,
     body: Buffer,
-    target: AtriumProcess,
+    index: number,
     triesLeft: number,
   ) {
+    const target = targets[index % targets.length]!;
     const upstream = request(
       `${target.url}${req.url ?? "/"}`,
       { method: req.method, headers: req.headers, timeout: UPSTREAM_TIMEOUT_MS },
@@ -48,7 +49,9 @@ export async function startRoundRobin(targets: AtriumProcess[]): Promise<RoundRo
         return;
       }
       if (error.code === "ECONNREFUSED" && triesLeft > 1) {
-        forward(req, res, body, pick(), triesLeft - 1);
+        // The next process after the one that refused, not the next in the shared turn,
+        // which other requests move on meanwhile and may bring back to the same one.
+        forward(req, res, body, index + 1, triesLeft - 1);
         return;
       }
       res.writeHead(502, { "content-type": "text/plain", [ANSWERED_BY]: "proxy" });
@@ -57,10 +60,8 @@ export async function startRoundRobin(targets: AtriumProcess[]): Promise<RoundRo
     upstream.end(body);
   }
 
-  function pick(): AtriumProcess {
-    const target = targets[next % targets.length]!;
-    next++;
-    return target;
+  function pick(): number {
+    return next++ % targets.length;
   }
 
   const server = createServer((req, res) => {
