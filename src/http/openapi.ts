@@ -45,10 +45,17 @@ function errorResponses(route: RouteOptions, isPublic: boolean): Record<string, 
     "4xx": error("Another error of the contract, with its `code`."),
     "5xx": error("A server fault (`internal`) or an unavailable dependency (`unavailable`)."),
     // An operation that only redirects (social sign-in) answers anything else with an error.
-    ...(Object.keys(schema.response ?? {}).some((status) => status.startsWith("2"))
-      ? {}
-      : { default: error("Any answer other than the redirect is an error of the contract.") }),
+    // (Decided by its declared redirect: a route that declares no answers at all must not get
+    // an error schema for its 200s.)
+    ...(isRedirectOnly(schema.response)
+      ? { default: error("Any answer other than the redirect is an error of the contract.") }
+      : {}),
   };
+}
+
+function isRedirectOnly(response: unknown): boolean {
+  const statuses = Object.keys((response as object | undefined) ?? {});
+  return statuses.some((s) => s.startsWith("3")) && !statuses.some((s) => s.startsWith("2"));
 }
 
 const TAGS = [
