@@ -7,7 +7,12 @@ export const PASSWORD = "violet-kettle-harbour-42";
  * an hour, 50 free sign-ins) would otherwise stop a test that signs up many accounts from one
  * loopback address; `call(…, { ip })` then gives each request its own client address.
  */
-export const TRUST_LOCAL_PROXY = { ATRIUM_TRUST_PROXY: "127.0.0.1" } as const;
+/** What `call` sends to /metrics: behind a trusted proxy, loopback alone no longer opens it. */
+export const METRICS_TOKEN = "fault-tests-metrics-token";
+export const TRUST_LOCAL_PROXY = {
+  ATRIUM_TRUST_PROXY: "127.0.0.1",
+  ATRIUM_METRICS_TOKEN: METRICS_TOKEN,
+} as const;
 
 let addressCounter = 0;
 /** A distinct client address (10.x.y.z) for each call. */
@@ -49,6 +54,8 @@ export async function call(
   if (method !== "GET") headers.origin = PUBLIC_URL;
   if (options.body !== undefined) headers["content-type"] = "application/json";
   if (options.cookie) headers.cookie = options.cookie;
+  // Ignored by a process without ATRIUM_METRICS_TOKEN, which serves loopback scrapers.
+  if (path.startsWith("/metrics")) headers.authorization = `Bearer ${METRICS_TOKEN}`;
   const full = path.startsWith("/api/") || !path.startsWith("/") ? path : `/api/v1${path}`;
   const outside = ["/readyz", "/healthz", "/metrics"].some((p) => path.startsWith(p));
   const response = await fetch(`${base}${outside ? path : full}`, {
