@@ -96,6 +96,20 @@ export function claimInvitation(
     .executeTakeFirst();
 }
 
+/**
+ * Revokes a pending invitation, expired or not (an expired one can still be resent). Guarded
+ * like a claim: of a revocation racing an acceptance, one wins. Undefined when it lost.
+ */
+export function revokePendingInvitation(db: Executor, id: string, now: Date) {
+  return db
+    .updateTable("invitations")
+    .set({ status: "revoked", responded_at: now })
+    .where("id", "=", id)
+    .where("status", "=", "pending")
+    .returning("id")
+    .executeTakeFirst();
+}
+
 export function listPendingInvitations(
   db: Executor,
   organizationId: string,

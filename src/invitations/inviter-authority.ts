@@ -3,6 +3,7 @@ import type { Role } from "../db/schema.js";
 import type { Tx } from "../db/transaction.js";
 import type { RequestMeta } from "../lib/request-meta.js";
 import { mayGrant } from "../organizations/roles.js";
+import { revokePendingInvitation } from "./invitations.queries.js";
 
 export type AuthorityLost =
   | "inviter_removed"
@@ -44,14 +45,7 @@ export async function revokeInvitationsBeyondAuthority(
   let revoked = 0;
   for (const invitation of pending) {
     if (mayGrant(input.role, invitation.role)) continue;
-    const row = await tx.db
-      .updateTable("invitations")
-      .set({ status: "revoked", responded_at: input.now })
-      .where("id", "=", invitation.id)
-      .where("status", "=", "pending")
-      .returning("id")
-      .executeTakeFirst();
-    if (!row) continue;
+    if (!(await revokePendingInvitation(tx.db, invitation.id, input.now))) continue;
     revoked++;
     await recordAuditEvent(
       tx,

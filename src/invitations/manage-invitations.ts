@@ -8,7 +8,11 @@ import { authorize, openOrganization } from "../organizations/organization-acces
 import type { AuthState } from "../sessions/session-cache.js";
 import { toCreatedInvitation, toPendingInvitation } from "./invitation.js";
 import { limitInvitationResend, takeInvitationBudget } from "./invitation-limits.js";
-import { findInvitationInOrganization, listPendingInvitations } from "./invitations.queries.js";
+import {
+  findInvitationInOrganization,
+  listPendingInvitations,
+  revokePendingInvitation,
+} from "./invitations.queries.js";
 import { requireVerifiedInviter, sendInvitationEmail } from "./invite-members.js";
 
 const NO_SUCH = "No such pending invitation.";
@@ -46,13 +50,7 @@ export async function revokeInvitation(
     if (invitation?.status !== "pending") throw fail("not_found", NO_SUCH);
     // An admin manages only invitations for roles it could grant itself.
     authorize(deps, auth, scope, { type: "invitation:create", role: invitation.role }, meta.now);
-    const revoked = await tx.db
-      .updateTable("invitations")
-      .set({ status: "revoked", responded_at: meta.now })
-      .where("id", "=", invitation.id)
-      .where("status", "=", "pending")
-      .returning("id")
-      .executeTakeFirst();
+    const revoked = await revokePendingInvitation(tx.db, invitation.id, meta.now);
     if (!revoked) throw fail("not_found", NO_SUCH);
     await recordAuditEvent(tx, meta, {
       action: "invitation.revoked",

@@ -11,6 +11,7 @@ import {
   PUBLIC_URL,
   signUp,
   TRUST_LOCAL_PROXY,
+  verifyEmail,
 } from "./support/http.js";
 import { type SmtpSink, startSmtpSink } from "./support/smtp-sink.js";
 
@@ -98,6 +99,12 @@ describe("kill -9 under write load", () => {
         requests++;
       }
       acked.users.push(owner.userId);
+      // Email invitations need a verified inviter; a link held up by a kill ends the iteration.
+      try {
+        await verifyEmail(atrium.url, sink!, ownerEmail, { timeoutMs: 15_000, ip: nextClientIp() });
+      } catch {
+        return;
+      }
       const org = await post("POST", "/organizations", {
         body: { name: `Crash ${tag}` },
         cookie: owner.cookie,

@@ -10,6 +10,7 @@ import {
   PUBLIC_URL,
   signUp,
   TRUST_LOCAL_PROXY,
+  verifyEmail,
 } from "./support/http.js";
 import { type RoundRobin, startRoundRobin } from "./support/round-robin.js";
 import { type SmtpSink, startSmtpSink } from "./support/smtp-sink.js";
@@ -266,7 +267,9 @@ for (const n of [2, 3]) {
 
     it("delivers each queued email exactly once with an outbox worker in every process", async () => {
       const base = c().proxy.url;
-      const owner = await signUp(base, uniqueEmail("sender"), "Sender", { ip: nextClientIp() });
+      const senderEmail = uniqueEmail("sender");
+      const owner = await signUp(base, senderEmail, "Sender", { ip: nextClientIp() });
+      await verifyEmail(base, c().sink, senderEmail, { ip: nextClientIp() });
       const created = await call(base, "POST", "/organizations", {
         body: { name: "Mail Org" },
         cookie: owner.cookie,

@@ -1,3 +1,4 @@
+import type { SmtpSink } from "./smtp-sink.js";
 /** What every fault test's processes share: the address people use (the CSRF check compares Origin with it). */
 export const PUBLIC_URL = "http://atrium.test";
 export const PASSWORD = "violet-kettle-harbour-42";
@@ -102,6 +103,32 @@ export async function signUp(
     );
   }
   return { cookie: answer.cookie, userId: answer.body.user.id };
+}
+
+/**
+ * Verifies an account's email from the link the SMTP sink received: email invitations need an
+ * inviter whose address is verified. Throws when the link does not arrive within `timeoutMs`.
+ */
+export async function verifyEmail(
+  base: string,
+  sink: SmtpSink,
+  email: string,
+  { timeoutMs = 30_000, ip }: { timeoutMs?: number; ip?: string } = {},
+): Promise<void> {
+  const message = await eventually(
+    `the verification email to ${email}`,
+    () =>
+      sink.messages().find((m) => m.to.includes(email) && m.text.includes("/verify-email?token=")),
+    { timeoutMs },
+  );
+  const token = /\/verify-email\?token=([^\s&"<>]+)/.exec(message.text)?.[1];
+  const answer = await call(base, "POST", "/auth/verify-email", {
+    body: { token },
+    ...(ip ? { ip } : {}),
+  });
+  if (answer.status >= 300) {
+    throw new Error(`verifying ${email} answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+  }
 }
 
 /** Polls `check` every `everyMs` until it returns a value other than undefined, for at most `timeoutMs`. */
