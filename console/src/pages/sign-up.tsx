@@ -1,0 +1,64 @@
+import { useQueryClient } from "@tanstack/react-query";
+import { Link, useNavigate } from "@tanstack/react-router";
+import { Form } from "react-aria-components";
+import { z } from "zod";
+import { api, unwrap } from "../lib/api";
+import { useApiForm } from "../lib/form";
+import { meQuery } from "../lib/session";
+import { Banner } from "../ui/Banner";
+import { Button } from "../ui/Button";
+import { FormField } from "../ui/FormField";
+
+const schema = z.object({
+  name: z.string().trim().min(1, "Enter your name."),
+  email: z.string().trim().min(1, "Enter your email address."),
+  password: z.string().min(8, "Use at least 8 characters."),
+});
+
+export default function SignUp() {
+  const queryClient = useQueryClient();
+  const navigate = useNavigate();
+  const { form, onSubmit, formError, pending } = useApiForm(
+    schema,
+    { name: "", email: "", password: "" },
+    async (values) => {
+      const { user } = await unwrap(api.POST("/api/v1/auth/sign-up", { body: values }));
+      queryClient.clear();
+      queryClient.setQueryData(meQuery.queryKey, user);
+      await navigate({ href: "/home" });
+    },
+  );
+  return (
+    <>
+      <h1 className="mb-6 text-xl font-semibold">Create your account</h1>
+      <Form onSubmit={onSubmit} className="flex flex-col gap-4" validationBehavior="aria">
+        {formError && <Banner tone="error">{formError}</Banner>}
+        <FormField control={form.control} name="name" label="Name" autoComplete="name" />
+        <FormField
+          control={form.control}
+          name="email"
+          label="Email"
+          type="email"
+          autoComplete="email"
+        />
+        <FormField
+          control={form.control}
+          name="password"
+          label="Password"
+          type="password"
+          autoComplete="new-password"
+          description="At least 8 characters; a passphrase of a few words is best."
+        />
+        <Button type="submit" pending={pending}>
+          Sign up
+        </Button>
+      </Form>
+      <p className="mt-6 text-center text-sm text-slate-700">
+        Already have an account?{" "}
+        <Link to="/" className="font-medium text-brand-700 underline">
+          Sign in
+        </Link>
+      </p>
+    </>
+  );
+}
