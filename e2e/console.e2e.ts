@@ -1,0 +1,170 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  type Atrium,
+  axeViolations,
+  PHONE,
+  person,
+  signIn,
+  signUp,
+  startAtrium,
+} from "./support.js";
+
+let atrium: Atrium;
+beforeAll(async () => {
+  atrium = await startAtrium();
+});
+afterAll(async () => {
+  await atrium?.close();
+});
+
+describe("signing up and in", () => {
+  it("signs up to the personal organization's home", async () => {
+    const context = await atrium.context();
+    const page = await context.newPage();
+    const ada = person("Ada Lovelace");
+    await page.goto("/");
+    await page.getByRole("link", { name: "Sign up" }).click();
+    await page.getByLabel("Name").fill(ada.name);
+    await page.getByLabel("Email").fill(ada.email);
+    await page.getByLabel("Password").fill(ada.password);
+    await page.getByRole("button", { name: "Sign up" }).click();
+
+    await page.waitForURL(/\/o\/[^/]+$/);
+    await expect
+      .poll(() => page.getByRole("heading", { level: 1 }).textContent())
+      .toBe("Ada Lovelace's Organization");
+    const switcher = page.getByRole("button", { name: /Ada Lovelace's Organization/ });
+    expect(await switcher.count()).toBe(1);
+    const accountMenu = page.getByRole("button", { name: /Ada Lovelace/ }).last();
+    await accountMenu.click();
+    expect(await page.getByRole("menuitem", { name: "Account settings" }).count()).toBe(1);
+    expect(await page.getByRole("menuitem", { name: "Sign out" }).count()).toBe(1);
+    // Unverified: the banner offers a new link.
+    await page.keyboard.press("Escape");
+    expect(await page.getByRole("button", { name: "Resend link" }).count()).toBe(1);
+    await context.close();
+  });
+
+  it("refuses a wrong password, then signs in", async () => {
+    const context = await atrium.context();
+    const page = await context.newPage();
+    const grace = person("Grace Hopper");
+    await signUp(page, grace);
+    await context.clearCookies();
+
+    await signIn(page, { email: grace.email, password: "not the password" });
+    await page.getByRole("alert").waitFor();
+    expect(await page.getByRole("alert").textContent()).toBe("Invalid email or password.");
+    expect(new URL(page.url()).pathname).toBe("/");
+
+    await page.getByLabel("Password").fill(grace.password);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForURL(/\/o\/[^/]+$/);
+    await context.close();
+  });
+
+  it("signs in with the keyboard alone", async () => {
+    const context = await atrium.context();
+    const page = await context.newPage();
+    const alan = person("Alan Turing");
+    await signUp(page, alan);
+    await context.clearCookies();
+
+    await page.goto("/");
+    await page.getByLabel("Email").waitFor();
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate(() => document.activeElement?.getAttribute("type"))).toBe("email");
+    await page.keyboard.type(alan.email);
+    await page.keyboard.press("Tab");
+    await page.keyboard.type(alan.password);
+    await page.keyboard.press("Enter");
+    await page.waitForURL(/\/o\/[^/]+$/);
+    await context.close();
+  });
+
+  it("resets a forgotten password from the email, ending the old sessions", async () => {
+    const old = await atrium.context();
+    const oldPage = await old.newPage();
+    const kate = person("Katherine Johnson");
+    await signUp(oldPage, kate);
+
+    const context = await atrium.context();
+    const page = await context.newPage();
+    await page.goto("/");
+    await page.getByRole("link", { name: "Forgot password?" }).click();
+    await page.getByLabel("Email").fill(kate.email);
+    await page.getByRole("button", { name: "Send reset link" }).click();
+    await page.getByText(/we sent it a link/).waitFor();
+
+    await page.goto(await atrium.link(kate.email, "reset-password"));
+    await page.getByLabel("New password").fill("a brand new passphrase");
+    await page.getByRole("button", { name: "Set new password" }).click();
+    await page.getByRole("heading", { name: "Your password is changed" }).waitFor();
+
+    // The other browser's session is gone: it is sent to the sign-in page.
+    await oldPage.goto("/account/profile");
+    await oldPage.waitForURL((url) => url.pathname === "/");
+    await oldPage.getByRole("button", { name: "Sign in" }).waitFor();
+
+    await signIn(page, { email: kate.email, password: "a brand new passphrase" });
+    await page.waitForURL(/\/o\/[^/]+$/);
+    await old.close();
+    await context.close();
+  });
+
+  it("comes back to a deep link after signing in", async () => {
+    const context = await atrium.context();
+    const page = await context.newPage();
+    const mary = person("Mary Somerville");
+    await signUp(page, mary);
+    await context.clearCookies();
+    await page.goto("/account/sessions");
+    await page.waitForURL((url) => url.pathname === "/");
+    await page.getByLabel("Email").fill(mary.email);
+    await page.getByLabel("Password").fill(mary.password);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForURL((url) => url.pathname === "/account/sessions");
+    await page.getByRole("table", { name: "Sessions" }).waitFor();
+    await context.close();
+  });
+});
+
+/** Every page the console has, signed out and signed in. */
+export const SIGNED_OUT_PAGES = ["/", "/sign-up", "/forgot-password", "/reset-password?token=x"];
+export const SIGNED_IN_PAGES = [
+  "/home",
+  "/account/profile",
+  "/account/security",
+  "/account/access",
+  "/account/sessions",
+  "/account/activity",
+];
+
+describe("accessibility", () => {
+  for (const [label, viewport] of [
+    ["desktop", undefined],
+    ["390 px", PHONE],
+  ] as const) {
+    it(`has no WCAG 2.2 AA violations on any page at ${label}`, async () => {
+      const context = await atrium.context(viewport);
+      const page = await context.newPage();
+      const found: Record<string, unknown> = {};
+      for (const path of SIGNED_OUT_PAGES) {
+        await page.goto(path);
+        await page.getByRole("heading", { level: 1 }).waitFor();
+        const violations = await axeViolations(page);
+        if (violations.length) found[path] = violations;
+      }
+      await signUp(page, person("Ida Rhodes"));
+      for (const path of SIGNED_IN_PAGES) {
+        await page.goto(path);
+        await page.getByRole("heading", { level: 1 }).waitFor();
+        await page.waitForLoadState("networkidle");
+        const violations = await axeViolations(page);
+        if (violations.length) found[path] = violations;
+      }
+      expect(found).toEqual({});
+      await context.close();
+    });
+  }
+});
