@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SIGNED_IN_PAGES, SIGNED_OUT_PAGES } from "./pages.js";
 import {
   type Atrium,
   axeViolations,
@@ -124,21 +125,10 @@ describe("signing up and in", () => {
     await page.getByLabel("Password").fill(mary.password);
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.waitForURL((url) => url.pathname === "/account/sessions");
-    await page.getByRole("table", { name: "Sessions" }).waitFor();
+    await page.getByRole("grid", { name: "Sessions" }).waitFor();
     await context.close();
   });
 });
-
-/** Every page the console has, signed out and signed in. */
-export const SIGNED_OUT_PAGES = ["/", "/sign-up", "/forgot-password", "/reset-password?token=x"];
-export const SIGNED_IN_PAGES = [
-  "/home",
-  "/account/profile",
-  "/account/security",
-  "/account/access",
-  "/account/sessions",
-  "/account/activity",
-];
 
 describe("accessibility", () => {
   for (const [label, viewport] of [

@@ -32,9 +32,9 @@ async function freePort(): Promise<number> {
 
 /** Undoes quoted-printable soft breaks and escapes, enough to read links out of a message. */
 function readable(raw: string): string {
-  return raw.replace(/=\r?\n/g, "").replace(/=([0-9A-F]{2})/g, (_, hex: string) =>
-    String.fromCharCode(Number.parseInt(hex, 16)),
-  );
+  return raw
+    .replace(/=\r?\n/g, "")
+    .replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
 }
 
 /** A test SMTP server that keeps every message it is given. */
@@ -60,7 +60,11 @@ async function startMailServer() {
   });
   const port = await freePort();
   await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
-  return { mails, port, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return {
+    mails,
+    port,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }
 
 export interface Atrium {

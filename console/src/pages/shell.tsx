@@ -24,7 +24,7 @@ export default function Shell() {
   if (!me) return null;
   return (
     <FreshSessionProvider>
-      <div className="flex min-h-screen flex-col md:flex-row">
+      <div className="flex min-h-screen w-full flex-col md:flex-row">
         <aside className="flex flex-row items-center justify-between gap-2 border-b border-slate-200 bg-white px-3 py-2 md:w-64 md:flex-col md:items-stretch md:border-r md:border-b-0 md:py-4">
           <div className="flex min-w-0 flex-col gap-1">
             <p className="hidden px-3 text-xs font-semibold tracking-wide text-brand-700 uppercase md:block">
@@ -36,7 +36,7 @@ export default function Shell() {
         </aside>
         <div className="flex min-w-0 flex-1 flex-col">
           {!me.emailVerified && <VerifyBanner email={me.email} />}
-          <main className="flex-1 px-4 py-6 md:px-8">
+          <main className="min-w-0 flex-1 px-4 py-6 md:px-8">
             <Outlet />
           </main>
         </div>
@@ -110,9 +110,9 @@ function AccountMenu({ name, email }: { name: string; email: string }) {
       label="Account"
       placement="top start"
       trigger={
-        <AriaButton className="flex min-w-0 flex-col items-start rounded-md px-3 py-2 text-left hover:bg-slate-100">
-          <span className="truncate text-sm font-medium text-slate-900">{name}</span>
-          <span className="hidden truncate text-xs text-slate-600 md:block">{email}</span>
+        <AriaButton className="flex max-w-full min-w-0 flex-col items-start rounded-md px-3 py-2 text-left hover:bg-slate-100">
+          <span className="w-full truncate text-sm font-medium text-slate-900">{name}</span>
+          <span className="hidden w-full truncate text-xs text-slate-600 md:block">{email}</span>
         </AriaButton>
       }
     >

@@ -88,7 +88,7 @@ export default function Sessions() {
                 <Cell>
                   {deviceLine(session)}
                   {session.current && (
-                    <span className="ml-2 rounded bg-brand-100 px-2 py-0.5 text-xs font-medium text-brand-800">
+                    <span className="ml-2 rounded whitespace-nowrap bg-brand-100 px-2 py-0.5 text-xs font-medium text-brand-800">
                       This device
                     </span>
                   )}
