@@ -25,6 +25,7 @@ describe("signing up and in", () => {
     const ada = person("Ada Lovelace");
     await page.goto("/");
     await page.getByRole("link", { name: "Sign up" }).click();
+    await page.getByRole("heading", { name: "Create your account" }).waitFor();
     await page.getByLabel("Name").fill(ada.name);
     await page.getByLabel("Email").fill(ada.email);
     await page.getByLabel("Password").fill(ada.password);
@@ -93,6 +94,7 @@ describe("signing up and in", () => {
     const page = await context.newPage();
     await page.goto("/");
     await page.getByRole("link", { name: "Forgot password?" }).click();
+    await page.getByRole("heading", { name: "Reset your password" }).waitFor();
     await page.getByLabel("Email").fill(kate.email);
     await page.getByRole("button", { name: "Send reset link" }).click();
     await page.getByText(/we sent it a link/).waitFor();

@@ -138,6 +138,7 @@ export function person(name = "Ada Lovelace") {
 
 export async function signUp(page: Page, who: ReturnType<typeof person>): Promise<void> {
   await page.goto("/sign-up");
+  await page.getByRole("heading", { name: "Create your account" }).waitFor();
   await page.getByLabel("Name").fill(who.name);
   await page.getByLabel("Email").fill(who.email);
   await page.getByLabel("Password").fill(who.password);
@@ -147,6 +148,7 @@ export async function signUp(page: Page, who: ReturnType<typeof person>): Promis
 
 export async function signIn(page: Page, who: { email: string; password: string }) {
   await page.goto("/");
+  await page.getByRole("heading", { name: "Sign in to Atrium" }).waitFor();
   await page.getByLabel("Email").fill(who.email);
   await page.getByLabel("Password").fill(who.password);
   await page.getByRole("button", { name: "Sign in" }).click();
