@@ -1,3 +1,4 @@
+import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SIGNED_IN_PAGES, SIGNED_OUT_PAGES } from "./pages.js";
 import {
@@ -128,6 +129,27 @@ describe("signing up and in", () => {
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.waitForURL((url) => url.pathname === "/account/sessions");
     await page.getByRole("grid", { name: "Sessions" }).waitFor();
+    await context.close();
+  });
+});
+
+describe("weight", () => {
+  it("loads the sign-in page with under 150 KB of gzipped JavaScript", async () => {
+    const context = await atrium.context();
+    const page = await context.newPage();
+    const scripts: Promise<Buffer>[] = [];
+    page.on("response", (response) => {
+      if (response.url().endsWith(".js")) scripts.push(response.body());
+    });
+    await page.goto("/");
+    await page.getByRole("button", { name: "Sign in" }).waitFor();
+    await page.waitForLoadState("networkidle");
+    const bodies = await Promise.all(scripts);
+    const gzipped = bodies.reduce((sum, body) => sum + gzipSync(body, { level: 9 }).length, 0);
+    console.log(
+      `sign-in page: ${bodies.length} scripts, ${(gzipped / 1000).toFixed(1)} kB gzipped`,
+    );
+    expect(gzipped).toBeLessThan(150_000);
     await context.close();
   });
 });

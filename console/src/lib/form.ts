@@ -1,7 +1,7 @@
 import { zodResolver } from "@hookform/resolvers/zod";
 import { useRef, useState } from "react";
 import { type DefaultValues, type FieldValues, type Path, useForm } from "react-hook-form";
-import type { z } from "zod";
+import type { z } from "zod/mini";
 import { errorMessage, fieldErrors } from "./errors";
 
 /**
@@ -9,7 +9,7 @@ import { errorMessage, fieldErrors } from "./errors";
  * it belongs: per-field problems (`details`) next to their fields, anything else above the form.
  */
 export function useApiForm<T extends FieldValues>(
-  schema: z.ZodType<T, T>,
+  schema: z.ZodMiniType<T, T>,
   defaults: DefaultValues<T>,
   action: (values: T) => Promise<void>,
   aliases: Record<string, string> = {},

@@ -1,14 +1,14 @@
 import { Link } from "@tanstack/react-router";
 import { useState } from "react";
 import { Form } from "react-aria-components";
-import { z } from "zod";
 import { api, unwrap } from "../lib/api";
 import { useApiForm } from "../lib/form";
+import { atLeast, required, z } from "../lib/schema";
 import { Banner } from "../ui/Banner";
 import { Button } from "../ui/Button";
 import { FormField } from "../ui/FormField";
 
-const schema = z.object({ email: z.string().trim().min(1, "Enter your email address.") });
+const schema = z.object({ email: required("Enter your email address.") });
 
 export default function ForgotPassword() {
   const [sentTo, setSentTo] = useState<string | null>(null);

@@ -2,15 +2,15 @@ import { useQueryClient } from "@tanstack/react-query";
 import { Link, useSearch } from "@tanstack/react-router";
 import { useState } from "react";
 import { Form } from "react-aria-components";
-import { z } from "zod";
 import { ApiError, api, unwrap } from "../lib/api";
 import { useApiForm } from "../lib/form";
+import { atLeast, required, z } from "../lib/schema";
 import { Banner } from "../ui/Banner";
 import { Button } from "../ui/Button";
 import { FormField } from "../ui/FormField";
 import { LinkPage } from "./link-page";
 
-const schema = z.object({ password: z.string().min(8, "Use at least 8 characters.") });
+const schema = z.object({ password: atLeast(8, "Use at least 8 characters.") });
 
 export default function ResetPassword() {
   const { token } = useSearch({ strict: false }) as { token?: string };

@@ -2,11 +2,11 @@ import { useMutation, useQuery, useQueryClient, useSuspenseQuery } from "@tansta
 import { Outlet, useNavigate, useParams } from "@tanstack/react-router";
 import { useState } from "react";
 import { Button as AriaButton, Form } from "react-aria-components";
-import { z } from "zod";
 import { api, unwrap } from "../lib/api";
 import { errorMessage } from "../lib/errors";
 import { useApiForm } from "../lib/form";
 import { FreshSessionProvider } from "../lib/fresh";
+import { atLeast, required, z } from "../lib/schema";
 import { meQuery, organizationsQuery } from "../lib/session";
 import { Banner } from "../ui/Banner";
 import { Button } from "../ui/Button";
@@ -146,7 +146,7 @@ function VerifyBanner({ email }: { email: string }) {
   );
 }
 
-const createSchema = z.object({ name: z.string().trim().min(1, "Enter the organization's name.") });
+const createSchema = z.object({ name: required("Enter the organization's name.") });
 
 function CreateOrganizationDialog({
   open,

@@ -1,17 +1,17 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { Link, useNavigate, useSearch } from "@tanstack/react-router";
 import { Form } from "react-aria-components";
-import { z } from "zod";
 import { api, unwrap } from "../lib/api";
 import { useApiForm } from "../lib/form";
+import { atLeast, required, z } from "../lib/schema";
 import { meQuery, safeRedirect } from "../lib/session";
 import { Banner } from "../ui/Banner";
 import { Button } from "../ui/Button";
 import { FormField } from "../ui/FormField";
 
 const schema = z.object({
-  email: z.string().trim().min(1, "Enter your email address."),
-  password: z.string().min(1, "Enter your password."),
+  email: required("Enter your email address."),
+  password: atLeast(1, "Enter your password."),
 });
 
 export default function SignIn() {

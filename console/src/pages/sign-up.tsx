@@ -1,18 +1,18 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { Link, useNavigate } from "@tanstack/react-router";
 import { Form } from "react-aria-components";
-import { z } from "zod";
 import { api, unwrap } from "../lib/api";
 import { useApiForm } from "../lib/form";
+import { atLeast, required, z } from "../lib/schema";
 import { meQuery } from "../lib/session";
 import { Banner } from "../ui/Banner";
 import { Button } from "../ui/Button";
 import { FormField } from "../ui/FormField";
 
 const schema = z.object({
-  name: z.string().trim().min(1, "Enter your name."),
-  email: z.string().trim().min(1, "Enter your email address."),
-  password: z.string().min(8, "Use at least 8 characters."),
+  name: required("Enter your name."),
+  email: required("Enter your email address."),
+  password: atLeast(8, "Use at least 8 characters."),
 });
 
 export default function SignUp() {

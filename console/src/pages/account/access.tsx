@@ -2,11 +2,11 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { Form } from "react-aria-components";
 import { Controller } from "react-hook-form";
-import { z } from "zod";
 import { api, unwrap } from "../../lib/api";
 import { errorMessage } from "../../lib/errors";
 import { useApiForm } from "../../lib/form";
 import { ReauthenticationCancelled, useFresh } from "../../lib/fresh";
+import { atLeast, required, z } from "../../lib/schema";
 import { organizationsQuery } from "../../lib/session";
 import { Banner } from "../../ui/Banner";
 import { Button } from "../../ui/Button";
@@ -20,7 +20,7 @@ const keysKey = ["me", "api-keys"];
 const EXPIRY_DAYS = [7, 30, 90, 365] as const;
 
 const schema = z.object({
-  name: z.string().trim().min(1, "Name the key after what uses it."),
+  name: required("Name the key after what uses it."),
   days: z.string(),
   organizationId: z.string(),
 });

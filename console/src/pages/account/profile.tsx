@@ -1,18 +1,18 @@
 import { useQueryClient, useSuspenseQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { Form } from "react-aria-components";
-import { z } from "zod";
 import { api, unwrap } from "../../lib/api";
 import { useApiForm } from "../../lib/form";
 import { ReauthenticationCancelled, useFresh } from "../../lib/fresh";
+import { atLeast, required, z } from "../../lib/schema";
 import { meQuery } from "../../lib/session";
 import { Banner } from "../../ui/Banner";
 import { Button } from "../../ui/Button";
 import { FormField } from "../../ui/FormField";
 import { toast } from "../../ui/Toast";
 
-const nameSchema = z.object({ name: z.string().trim().min(1, "Enter your name.") });
-const emailSchema = z.object({ newEmail: z.string().trim().min(1, "Enter the new address.") });
+const nameSchema = z.object({ name: required("Enter your name.") });
+const emailSchema = z.object({ newEmail: required("Enter the new address.") });
 
 export default function Profile() {
   const { data: me } = useSuspenseQuery(meQuery);

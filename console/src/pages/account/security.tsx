@@ -1,9 +1,9 @@
 import { Form } from "react-aria-components";
 import { Controller } from "react-hook-form";
-import { z } from "zod";
 import { ApiError, api, unwrap } from "../../lib/api";
 import { useApiForm } from "../../lib/form";
 import { ReauthenticationCancelled, useFresh } from "../../lib/fresh";
+import { atLeast, required, z } from "../../lib/schema";
 import { Banner } from "../../ui/Banner";
 import { Button } from "../../ui/Button";
 import { Checkbox } from "../../ui/Checkbox";
@@ -11,8 +11,8 @@ import { FormField } from "../../ui/FormField";
 import { toast } from "../../ui/Toast";
 
 const schema = z.object({
-  currentPassword: z.string().min(1, "Enter your current password."),
-  newPassword: z.string().min(8, "Use at least 8 characters."),
+  currentPassword: atLeast(1, "Enter your current password."),
+  newPassword: atLeast(8, "Use at least 8 characters."),
   revokeOtherSessions: z.boolean(),
 });
 
