@@ -163,6 +163,10 @@ describe("accessibility", () => {
       const context = await atrium.context(viewport);
       const page = await context.newPage();
       const found: Record<string, unknown> = {};
+      const refused: string[] = [];
+      page.on("console", (message) => {
+        if (message.text().includes("Content Security Policy")) refused.push(message.text());
+      });
       for (const path of SIGNED_OUT_PAGES) {
         await page.goto(path);
         await page.getByRole("heading", { level: 1 }).waitFor();
@@ -178,6 +182,7 @@ describe("accessibility", () => {
         if (violations.length) found[path] = violations;
       }
       expect(found).toEqual({});
+      expect(refused).toEqual([]);
       await context.close();
     });
   }

@@ -9,14 +9,24 @@ import type { FastifyInstance, FastifyReply } from "fastify";
 export const CONSOLE_DIR = fileURLToPath(new URL("../../dist/console/", import.meta.url));
 
 /**
- * The console page's policy: only this origin's scripts and styles (no inline script), API calls
- * to this origin only, never framed. Style attributes that React sets through the DOM are not
- * inline markup, so 'unsafe-inline' is not needed.
+ * The two small <style> elements that react-aria adds at run time (touch-action on pressable
+ * elements, overscroll while a toast is swiped), allowed by their exact content. The browser
+ * tests fail on any CSP violation, so a library upgrade that changes them is caught.
+ */
+const REACT_ARIA_STYLES = [
+  "'sha256-38RhXrc7EdReTKsOm23ZPOCUgniTUUcjky8QOOrQx6o='",
+  "'sha256-gYiS/BvZvRcK27JIXTuwhZ3hs2+VJ1X+2gUlE+farlg='",
+];
+
+/**
+ * The console page's policy: only this origin's scripts and styles (no inline script, no
+ * 'unsafe-inline' style), API calls to this origin only, never framed. Style attributes that
+ * React sets through the DOM are not inline markup, so they need no exception.
  */
 export const CONSOLE_CSP = [
   "default-src 'self'",
   "script-src 'self'",
-  "style-src 'self'",
+  `style-src 'self' ${REACT_ARIA_STYLES.join(" ")}`,
   "img-src 'self' data:",
   "font-src 'self'",
   "connect-src 'self'",
