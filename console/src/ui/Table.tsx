@@ -14,7 +14,7 @@ export { TableBody, TableHeader } from "react-aria-components";
 /** A table that scrolls sideways on a phone rather than squeezing its columns. */
 export function Table(props: TableProps) {
   return (
-    <div className="w-full max-w-full overflow-x-auto rounded-md border border-slate-200 bg-white">
+    <div className="relative w-full max-w-full overflow-x-auto rounded-md border border-slate-200 bg-white">
       <AriaTable {...props} className="w-full border-collapse text-left text-sm" />
     </div>
   );

@@ -10,6 +10,7 @@ import { Banner } from "../../ui/Banner";
 import { Button } from "../../ui/Button";
 import { FormField } from "../../ui/FormField";
 import { toast } from "../../ui/Toast";
+import { DeleteAccount } from "./delete-account";
 
 const nameSchema = z.object({ name: required("Enter your name.") });
 const emailSchema = z.object({ newEmail: required("Enter the new address.") });
@@ -76,6 +77,7 @@ export default function Profile() {
           </Button>
         </Form>
       </section>
+      <DeleteAccount email={me.email} />
     </div>
   );
 }
