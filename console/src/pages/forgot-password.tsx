@@ -3,7 +3,7 @@ import { useState } from "react";
 import { Form } from "react-aria-components";
 import { api, unwrap } from "../lib/api";
 import { useApiForm } from "../lib/form";
-import { atLeast, required, z } from "../lib/schema";
+import { required, z } from "../lib/schema";
 import { Banner } from "../ui/Banner";
 import { Button } from "../ui/Button";
 import { FormField } from "../ui/FormField";

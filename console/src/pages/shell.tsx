@@ -6,7 +6,7 @@ import { api, unwrap } from "../lib/api";
 import { errorMessage } from "../lib/errors";
 import { useApiForm } from "../lib/form";
 import { FreshSessionProvider } from "../lib/fresh";
-import { atLeast, required, z } from "../lib/schema";
+import { required, z } from "../lib/schema";
 import { meQuery, organizationsQuery } from "../lib/session";
 import { Banner } from "../ui/Banner";
 import { Button } from "../ui/Button";

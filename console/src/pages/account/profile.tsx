@@ -4,7 +4,7 @@ import { Form } from "react-aria-components";
 import { api, unwrap } from "../../lib/api";
 import { useApiForm } from "../../lib/form";
 import { ReauthenticationCancelled, useFresh } from "../../lib/fresh";
-import { atLeast, required, z } from "../../lib/schema";
+import { required, z } from "../../lib/schema";
 import { meQuery } from "../../lib/session";
 import { Banner } from "../../ui/Banner";
 import { Button } from "../../ui/Button";

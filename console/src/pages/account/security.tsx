@@ -3,7 +3,7 @@ import { Controller } from "react-hook-form";
 import { ApiError, api, unwrap } from "../../lib/api";
 import { useApiForm } from "../../lib/form";
 import { ReauthenticationCancelled, useFresh } from "../../lib/fresh";
-import { atLeast, required, z } from "../../lib/schema";
+import { atLeast, z } from "../../lib/schema";
 import { Banner } from "../../ui/Banner";
 import { Button } from "../../ui/Button";
 import { Checkbox } from "../../ui/Checkbox";

@@ -1,6 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { api, unwrap } from "../../lib/api";
+import { deviceLine } from "../../lib/device";
 import { errorMessage } from "../../lib/errors";
 import { Banner } from "../../ui/Banner";
 import { Button } from "../../ui/Button";
@@ -11,13 +12,7 @@ import { formatDate, LoadError, Loading } from "../page";
 
 const sessionsKey = ["me", "sessions"];
 
-type Session = { id: string; current: boolean; userAgent: string | null; device?: string };
-
-/** The device line; the parsed `device` once the API offers it, else the raw user agent. */
-function deviceLine(session: Session): string {
-  if (typeof session.device === "string") return session.device;
-  return session.userAgent ? session.userAgent.slice(0, 80) : "Unknown device";
-}
+type Session = { id: string; current: boolean };
 
 export default function Sessions() {
   const queryClient = useQueryClient();
