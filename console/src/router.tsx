@@ -7,7 +7,7 @@ import {
   Outlet,
   redirect,
 } from "@tanstack/react-router";
-import { meQuery, organizationsQuery, safeRedirect } from "./lib/session";
+import { lastOrganization, meQuery, organizationsQuery, safeRedirect } from "./lib/session";
 
 interface Context {
   queryClient: QueryClient;
@@ -16,8 +16,9 @@ interface Context {
 /** Where a signed-in person goes by default: their first organization, or the no-org page. */
 async function landing(queryClient: QueryClient): Promise<string> {
   const organizations = await queryClient.ensureQueryData(organizationsQuery);
-  const first = organizations[0];
-  return first ? `/o/${first.organization.slug}` : "/welcome";
+  const last = lastOrganization();
+  const chosen = organizations.find((o) => o.organization.slug === last) ?? organizations[0];
+  return chosen ? `/o/${chosen.organization.slug}` : "/welcome";
 }
 
 const root = createRootRouteWithContext<Context>()({

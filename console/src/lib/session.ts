@@ -33,3 +33,22 @@ export const organizationsQuery = queryOptions({
 export function safeRedirect(target: unknown): string | null {
   return typeof target === "string" && /^\/(?![/\\])/.test(target) ? target : null;
 }
+
+const LAST_ORGANIZATION = "atrium:organization";
+
+/** The organization last opened in this tab, so that account pages keep it in the sidebar. */
+export function rememberOrganization(slug: string): void {
+  try {
+    sessionStorage.setItem(LAST_ORGANIZATION, slug);
+  } catch {
+    // Storage refused (private mode): the first organization is used instead.
+  }
+}
+
+export function lastOrganization(): string | null {
+  try {
+    return sessionStorage.getItem(LAST_ORGANIZATION);
+  } catch {
+    return null;
+  }
+}

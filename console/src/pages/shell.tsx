@@ -1,13 +1,18 @@
 import { useMutation, useQuery, useQueryClient, useSuspenseQuery } from "@tanstack/react-query";
 import { Outlet, useNavigate, useParams } from "@tanstack/react-router";
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { Button as AriaButton, Form } from "react-aria-components";
 import { api, unwrap } from "../lib/api";
 import { errorMessage } from "../lib/errors";
 import { useApiForm } from "../lib/form";
 import { FreshSessionProvider } from "../lib/fresh";
 import { required, z } from "../lib/schema";
-import { meQuery, organizationsQuery } from "../lib/session";
+import {
+  lastOrganization,
+  meQuery,
+  organizationsQuery,
+  rememberOrganization,
+} from "../lib/session";
 import { Banner } from "../ui/Banner";
 import { Button } from "../ui/Button";
 import { Dialog } from "../ui/Dialog";
@@ -51,10 +56,16 @@ function OrganizationSwitcher({ onCreate }: { onCreate: () => void }) {
   const organizations = useQuery(organizationsQuery);
   const { slug } = useParams({ strict: false }) as { slug?: string };
   const navigate = useNavigate();
-  const current = organizations.data?.find((o) => o.organization.slug === slug);
+  const wanted = slug ?? lastOrganization();
+  const current =
+    organizations.data?.find((o) => o.organization.slug === wanted) ?? organizations.data?.[0];
+  useEffect(() => {
+    if (slug) rememberOrganization(slug);
+  }, [slug]);
   return (
     <Menu
       label="Organizations"
+      search={(organizations.data?.length ?? 0) > 5 ? "Search organizations" : undefined}
       trigger={
         <AriaButton className="flex min-w-0 items-center gap-2 rounded-md px-3 py-2 text-left text-sm font-semibold text-slate-900 hover:bg-slate-100">
           <span className="truncate">{current?.organization.name ?? "Organizations"}</span>
@@ -78,6 +89,7 @@ function OrganizationSwitcher({ onCreate }: { onCreate: () => void }) {
       {current && current.role !== "member" && (
         <MenuItem
           id="manage"
+          textValue="Manage"
           onAction={() =>
             navigate({
               to: "/o/$slug/$section",
@@ -89,7 +101,7 @@ function OrganizationSwitcher({ onCreate }: { onCreate: () => void }) {
         </MenuItem>
       )}
       <MenuSeparator />
-      <MenuItem id="create" onAction={onCreate}>
+      <MenuItem id="create" textValue="Create organization" onAction={onCreate}>
         Create organization
       </MenuItem>
     </Menu>
