@@ -181,6 +181,20 @@ describe("accessibility", () => {
         const violations = await axeViolations(page);
         if (violations.length) found[path] = violations;
       }
+      // Menus and dialogs, open.
+      await page.goto("/account/access");
+      await page.getByRole("button", { name: "Create API key" }).click();
+      await page.getByRole("dialog").waitFor();
+      const dialog = await axeViolations(page);
+      if (dialog.length) found["create API key dialog"] = dialog;
+      await page.keyboard.press("Escape");
+      await page
+        .getByRole("button", { name: /Ida Rhodes/ })
+        .last()
+        .click();
+      await page.getByRole("menu").waitFor();
+      const menu = await axeViolations(page);
+      if (menu.length) found["account menu"] = menu;
       expect(found).toEqual({});
       expect(refused).toEqual([]);
       await context.close();

@@ -5,6 +5,7 @@ export const SIGNED_OUT_PAGES = [
   "/forgot-password",
   "/reset-password?token=x",
   "/verify-email?token=x",
+  "/invite/x",
 ];
 export const SIGNED_IN_PAGES = [
   "/home",

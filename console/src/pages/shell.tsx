@@ -62,10 +62,31 @@ function OrganizationSwitcher({ onCreate }: { onCreate: () => void }) {
   useEffect(() => {
     if (slug) rememberOrganization(slug);
   }, [slug]);
+  const [query, setQuery] = useState("");
+  const needle = query.trim().toLocaleLowerCase();
+  const shown = (organizations.data ?? []).filter(({ organization }) =>
+    organization.name.toLocaleLowerCase().includes(needle),
+  );
+  const open = (target: string) => {
+    setQuery("");
+    void navigate({ to: "/o/$slug", params: { slug: target } });
+  };
   return (
     <Menu
       label="Organizations"
-      search={(organizations.data?.length ?? 0) > 5 ? "Search organizations" : undefined}
+      search={
+        (organizations.data?.length ?? 0) > 5
+          ? {
+              label: "Search organizations",
+              value: query,
+              onChange: setQuery,
+              onSubmit: () => {
+                const first = shown[0];
+                if (first) open(first.organization.slug);
+              },
+            }
+          : undefined
+      }
       trigger={
         <AriaButton className="flex min-w-0 items-center gap-2 rounded-md px-3 py-2 text-left text-sm font-semibold text-slate-900 hover:bg-slate-100">
           <span className="truncate">{current?.organization.name ?? "Organizations"}</span>
@@ -75,12 +96,12 @@ function OrganizationSwitcher({ onCreate }: { onCreate: () => void }) {
         </AriaButton>
       }
     >
-      {(organizations.data ?? []).map(({ organization, role }) => (
+      {shown.map(({ organization, role }) => (
         <MenuItem
           key={organization.id}
           id={organization.id}
           textValue={organization.name}
-          onAction={() => navigate({ to: "/o/$slug", params: { slug: organization.slug } })}
+          onAction={() => open(organization.slug)}
         >
           <span className="truncate">{organization.name}</span>
           <span className="text-xs text-slate-600">{ROLE[role]}</span>

@@ -1,20 +1,28 @@
-import type { ReactNode } from "react";
+import { type ReactNode, useRef } from "react";
 import {
   Menu as AriaMenu,
   MenuItem as AriaMenuItem,
-  Autocomplete,
   Input,
   type MenuItemProps,
   MenuTrigger,
   Popover,
   SearchField,
   Separator,
-  useFilter,
 } from "react-aria-components";
+
+export interface MenuSearch {
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  /** Enter in the search box (e.g. open the first match). */
+  onSubmit: () => void;
+}
 
 /**
  * A button that opens a menu; `trigger` is the button, `children` the items. With `search`,
- * a search box above the items filters them by their text as the person types.
+ * a search box sits above the items (the caller filters them): Arrow Down moves into the list,
+ * Enter picks the first match. (react-aria's Autocomplete would weigh on every page that has a
+ * text field, the sign-in page included.)
  */
 export function Menu({
   trigger,
@@ -27,14 +35,9 @@ export function Menu({
   label: string;
   children: ReactNode;
   placement?: "bottom start" | "top start";
-  search?: string;
+  search?: MenuSearch | undefined;
 }) {
-  const { contains } = useFilter({ sensitivity: "base" });
-  const menu = (
-    <AriaMenu aria-label={label} className="max-h-80 overflow-y-auto outline-none">
-      {children}
-    </AriaMenu>
-  );
+  const menuRef = useRef<HTMLDivElement>(null);
   return (
     <MenuTrigger>
       {trigger}
@@ -42,19 +45,33 @@ export function Menu({
         placement={placement}
         className="min-w-64 rounded-md border border-slate-200 bg-white p-1 shadow-lg"
       >
-        {search ? (
-          <Autocomplete filter={contains}>
-            <SearchField aria-label={search} autoFocus className="p-1">
-              <Input
-                placeholder={search}
-                className="w-full rounded-md border border-slate-400 px-3 py-2 text-sm text-slate-900 placeholder:text-slate-600"
-              />
-            </SearchField>
-            {menu}
-          </Autocomplete>
-        ) : (
-          menu
+        {search && (
+          <SearchField
+            aria-label={search.label}
+            value={search.value}
+            onChange={search.onChange}
+            onSubmit={search.onSubmit}
+            autoFocus
+            className="p-1"
+            onKeyDown={(event) => {
+              if (event.key !== "ArrowDown") return event.continuePropagation();
+              menuRef.current?.querySelector<HTMLElement>('[role="menuitem"]')?.focus();
+            }}
+          >
+            <Input
+              placeholder={search.label}
+              className="w-full rounded-md border border-slate-400 px-3 py-2 text-sm text-slate-900 placeholder:text-slate-600"
+            />
+          </SearchField>
         )}
+        <AriaMenu
+          ref={menuRef}
+          aria-label={label}
+          autoFocus={search ? false : "first"}
+          className="max-h-80 overflow-y-auto outline-none"
+        >
+          {children}
+        </AriaMenu>
       </Popover>
     </MenuTrigger>
   );
