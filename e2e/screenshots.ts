@@ -21,6 +21,20 @@ it("writes a screenshot of every page at both widths", async () => {
           fullPage: true,
         });
       }
+      // The sign-in form refusing: field errors, then the API's answer.
+      await page.goto("/");
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await page.getByText("Enter your email address.").waitFor();
+      await page.screenshot({
+        path: name("/sign-in-field-errors", viewport.width),
+        fullPage: true,
+      });
+      await page.getByLabel("Email").fill("nobody@example.com");
+      await page.getByLabel("Password").fill("wrong password");
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await page.getByRole("alert").waitFor();
+      await page.screenshot({ path: name("/sign-in-refused", viewport.width), fullPage: true });
+
       await signUp(page, person("Ada Lovelace"));
       for (const path of SIGNED_IN_PAGES) {
         await page.goto(path);
@@ -28,6 +42,19 @@ it("writes a screenshot of every page at both widths", async () => {
         await page.waitForLoadState("networkidle");
         await page.screenshot({ path: name(path, viewport.width), fullPage: true });
       }
+      await page.goto("/account/access");
+      await page.getByRole("button", { name: "Create API key" }).click();
+      await page.getByLabel("Name").fill("Deploy script");
+      await page.getByRole("button", { name: "Create key" }).click();
+      await page.getByRole("dialog", { name: "Your new API key" }).waitFor();
+      await page.screenshot({ path: name("/api-key-dialog", viewport.width) });
+      await page.getByRole("button", { name: "Done" }).click();
+      await page.getByRole("row", { name: /Deploy script/ }).waitFor();
+      await page.screenshot({
+        path: name("/account_access-with-key", viewport.width),
+        fullPage: true,
+      });
+
       await page
         .getByRole("button", { name: /Ada Lovelace/ })
         .last()

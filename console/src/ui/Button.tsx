@@ -1,7 +1,7 @@
 import { Button as AriaButton, type ButtonProps as AriaButtonProps } from "react-aria-components";
 
 const VARIANTS = {
-  primary: "bg-brand-700 text-white hover:bg-brand-800 pressed:bg-brand-800",
+  primary: "bg-brand-700 text-white hover:bg-brand-800 data-[pressed]:bg-brand-800",
   secondary: "bg-white text-slate-900 border border-slate-300 hover:bg-slate-100",
   danger: "bg-danger-700 text-white hover:bg-danger-600",
   quiet: "bg-transparent text-slate-800 hover:bg-slate-200",
@@ -20,7 +20,7 @@ export function Button({ variant = "primary", pending, className = "", ...props 
     <AriaButton
       {...props}
       isPending={pending ?? props.isPending}
-      className={`inline-flex items-center justify-center gap-2 rounded-md px-4 py-2 text-sm font-medium transition-colors disabled:opacity-60 pending:cursor-wait ${VARIANTS[variant]} ${className}`}
+      className={`inline-flex items-center justify-center gap-2 rounded-md px-4 py-2 text-sm font-medium transition-colors disabled:opacity-60 data-[pending]:cursor-wait ${VARIANTS[variant]} ${className}`}
     >
       {(state) => (
         <>

@@ -37,7 +37,7 @@ export function TextField({
       <Input
         ref={inputRef}
         placeholder={placeholder}
-        className="rounded-md border border-slate-400 bg-white px-3 py-2 text-sm text-slate-900 invalid:border-danger-700"
+        className="rounded-md border border-slate-400 bg-white px-3 py-2 text-sm text-slate-900 data-[invalid]:border-danger-700"
       />
       {description && (
         <Text slot="description" className="text-xs text-slate-600">
