@@ -34,5 +34,7 @@ export function Row<T extends object>(props: RowProps<T>) {
 }
 
 export function Cell(props: CellProps) {
-  return <AriaCell {...props} className="px-4 py-3 align-middle whitespace-nowrap text-slate-900" />;
+  return (
+    <AriaCell {...props} className="px-4 py-3 align-middle whitespace-nowrap text-slate-900" />
+  );
 }
