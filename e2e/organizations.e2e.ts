@@ -72,6 +72,60 @@ describe("the organization switcher", () => {
   });
 });
 
+describe("invitation links", () => {
+  async function invite(page: Page, email: string): Promise<string> {
+    const slug = new URL(page.url()).pathname.split("/")[2]!;
+    const sent = await page.request.post(`/api/v1/organizations/${slug}/invitations`, {
+      data: { emails: [email], role: "member", delivery: "email" },
+      headers: { origin: atrium.url },
+    });
+    expect(sent.status()).toBe(201);
+    return atrium.link(email, "invite");
+  }
+
+  it("signs a new person up into the organization", async () => {
+    const owner = await (await atrium.context()).newPage();
+    await signUp(owner, person("Ada Lovelace"));
+    const bob = person("Bob Kahn");
+    const link = await invite(owner, bob.email);
+
+    const page = await (await atrium.context()).newPage();
+    await page.goto(link);
+    await page.getByRole("heading", { name: "Join Ada Lovelace's Organization" }).waitFor();
+    await page.getByRole("link", { name: "Sign up to accept" }).click();
+    await page.getByRole("heading", { name: "Create your account" }).waitFor();
+    await page.getByLabel("Name").fill(bob.name);
+    await page.getByLabel("Email").fill(bob.email);
+    await page.getByLabel("Password").fill(bob.password);
+    await page.getByRole("button", { name: "Sign up" }).click();
+    await page.waitForURL(/\/o\/[^/]+$/);
+    await page.getByRole("heading", { level: 1 }).waitFor();
+    await page
+      .getByRole("button", { name: /Organization/ })
+      .first()
+      .click();
+    const item = page.getByRole("menuitem", { name: /Ada Lovelace's Organization/ });
+    expect(await item.textContent()).toContain("Member");
+  });
+
+  it("lets a signed-in person accept", async () => {
+    const owner = await (await atrium.context()).newPage();
+    await signUp(owner, person("Ada Lovelace"));
+    const carol = person("Carol Shaw");
+    const page = await (await atrium.context()).newPage();
+    await signUp(page, carol);
+    await page.goto(await atrium.link(carol.email, "verify-email"));
+    await page.getByRole("heading", { name: "Your email address is verified" }).waitFor();
+
+    await page.goto(await invite(owner, carol.email));
+    await page.getByRole("button", { name: "Accept invitation" }).click();
+    await page.waitForURL(owner.url());
+    await expect
+      .poll(() => page.getByRole("heading", { level: 1 }).textContent())
+      .toBe("Ada Lovelace's Organization");
+  });
+});
+
 describe("instance settings", () => {
   it("shows an account without an organization a page that says so", async () => {
     const plain = await startAtrium({ ATRIUM_PERSONAL_ORGS: "false" });

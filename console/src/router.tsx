@@ -50,6 +50,8 @@ const signIn = createRoute({
 const signUp = createRoute({
   getParentRoute: () => signedOut,
   path: "/sign-up",
+  validateSearch: (search: Record<string, unknown>): { invitation?: string } =>
+    typeof search.invitation === "string" ? { invitation: search.invitation } : {},
   component: lazyRouteComponent(() => import("./pages/sign-up")),
 });
 const forgotPassword = createRoute({

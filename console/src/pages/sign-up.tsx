@@ -1,5 +1,5 @@
 import { useQueryClient } from "@tanstack/react-query";
-import { Link, useNavigate } from "@tanstack/react-router";
+import { Link, useNavigate, useSearch } from "@tanstack/react-router";
 import { Form } from "react-aria-components";
 import { api, unwrap } from "../lib/api";
 import { useApiForm } from "../lib/form";
@@ -18,11 +18,14 @@ const schema = z.object({
 export default function SignUp() {
   const queryClient = useQueryClient();
   const navigate = useNavigate();
+  // From an invitation link: the account joins that organization (and may sign up at all).
+  const { invitation } = useSearch({ strict: false }) as { invitation?: string };
   const { form, onSubmit, formError, pending } = useApiForm(
     schema,
     { name: "", email: "", password: "" },
     async (values) => {
-      const { user } = await unwrap(api.POST("/api/v1/auth/sign-up", { body: values }));
+      const body = invitation ? { ...values, invitationToken: invitation } : values;
+      const { user } = await unwrap(api.POST("/api/v1/auth/sign-up", { body }));
       queryClient.clear();
       queryClient.setQueryData(meQuery.queryKey, user);
       await navigate({ href: "/home" });
@@ -31,6 +34,11 @@ export default function SignUp() {
   return (
     <>
       <h1 className="mb-6 text-xl font-semibold">Create your account</h1>
+      {invitation && (
+        <p className="mb-4 text-sm text-slate-700">
+          Use the address the invitation was sent to, and you join its organization.
+        </p>
+      )}
       <Form onSubmit={onSubmit} className="flex flex-col gap-4" validationBehavior="aria">
         {formError && <Banner tone="error">{formError}</Banner>}
         <FormField control={form.control} name="name" label="Name" autoComplete="name" />
