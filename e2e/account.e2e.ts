@@ -145,6 +145,39 @@ describe("account settings", () => {
     await there.close();
   });
 
+  it("signs out all other sessions after a confirmation, and revokes an API key", async () => {
+    const here = await atrium.context();
+    const page = await here.newPage();
+    const ada = person();
+    await signUp(page, ada);
+    const there = await atrium.context();
+    const other = await there.newPage();
+    await signIn(other, ada);
+    await other.waitForURL(/\/o\/[^/]+$/);
+
+    await page.goto("/account/sessions");
+    const rows = page.getByRole("grid", { name: "Sessions" }).getByRole("row");
+    await expect.poll(() => rows.count()).toBe(3);
+    await page.getByRole("button", { name: "Sign out all other sessions" }).click();
+    const confirm = page.getByRole("alertdialog", { name: "Sign out all other sessions?" });
+    await confirm.getByRole("button", { name: "Sign out all other sessions" }).click();
+    await expect.poll(() => rows.count()).toBe(2);
+    await signedOut(other, "/account/profile");
+
+    const created = await page.request.post("/api/v1/me/api-keys", {
+      data: { name: "Old script" },
+      headers: { origin: atrium.url },
+    });
+    expect(created.status()).toBe(201);
+    await page.goto("/account/access");
+    await page.getByRole("button", { name: "Revoke Old script" }).click();
+    const ask = page.getByRole("alertdialog", { name: "Revoke API key?" });
+    await ask.getByRole("button", { name: "Revoke" }).click();
+    await page.getByText("No API keys yet.", { exact: false }).waitFor();
+    await here.close();
+    await there.close();
+  });
+
   it("deletes the account after a typed confirmation", async () => {
     const context = await atrium.context();
     const page = await context.newPage();

@@ -66,6 +66,53 @@ describe("signing up and in", () => {
     await context.close();
   });
 
+  it("says how long a rate-limited person waits", async () => {
+    const context = await atrium.context();
+    const page = await context.newPage();
+    const eve = person("Eve Example");
+    await signUp(page, eve);
+    await context.clearCookies();
+    // A script's failures (no Origin, no cookie) count against the account like anyone's.
+    for (let attempt = 0; attempt < 21; attempt++) {
+      await fetch(`${atrium.url}/api/v1/auth/sign-in`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ email: eve.email, password: "wrong password" }),
+      });
+    }
+    await signIn(page, eve);
+    await page.getByRole("alert").waitFor();
+    expect(await page.getByRole("alert").textContent()).toMatch(
+      /^Too many attempts\. Try again in \d+ (minutes?|seconds?)\.$/,
+    );
+    await context.close();
+  });
+
+  it("says why a password is too weak, next to the field", async () => {
+    const context = await atrium.context();
+    const page = await context.newPage();
+    await page.goto("/sign-up");
+    await page.getByRole("heading", { name: "Create your account" }).waitFor();
+    await page.getByLabel("Name").fill("Weak Walter");
+    await page.getByLabel("Email").fill(person().email);
+    await page.getByLabel("Password").fill("password");
+    await page.getByRole("button", { name: "Sign up" }).click();
+    const field = page.getByLabel("Password");
+    await expect.poll(() => field.getAttribute("aria-invalid")).toBe("true");
+    const describedBy = (await field.getAttribute("aria-describedby")) ?? "";
+    const reason = await page.evaluate(
+      (ids) =>
+        ids
+          .split(" ")
+          .map((id) => document.getElementById(id)?.textContent)
+          .join(" "),
+      describedBy,
+    );
+    expect(reason).toMatch(/common|guess|weak/i);
+    expect(new URL(page.url()).pathname).toBe("/sign-up");
+    await context.close();
+  });
+
   it("signs in with the keyboard alone", async () => {
     const context = await atrium.context();
     const page = await context.newPage();
