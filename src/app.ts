@@ -15,6 +15,7 @@ import { type Database, openDatabase } from "./db/database.js";
 import { migrate } from "./db/migrations.js";
 import type { Deps } from "./deps.js";
 import { registerAuthentication } from "./http/authenticate.js";
+import { registerConsole } from "./http/console.js";
 import {
   clientErrorHandler,
   frameworkErrorHandler,
@@ -240,6 +241,7 @@ export async function buildApp(options: BuildAppOptions): Promise<AtriumApp> {
     },
     { prefix: "/api/v1" },
   );
+  await registerConsole(app);
 
   // Operator commands reach a server that holds the embedded database through its control socket.
   const stopControl =

@@ -1,0 +1,138 @@
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import { api, unwrap } from "../../lib/api";
+import { deviceLine } from "../../lib/device";
+import { errorMessage } from "../../lib/errors";
+import { Banner } from "../../ui/Banner";
+import { Button } from "../../ui/Button";
+import { Dialog } from "../../ui/Dialog";
+import { Cell, Column, Row, Table, TableBody, TableHeader } from "../../ui/Table";
+import { toast } from "../../ui/Toast";
+import { formatDate, LoadError, Loading } from "../page";
+
+const sessionsKey = ["me", "sessions"];
+
+type Session = { id: string; current: boolean };
+
+export default function Sessions() {
+  const queryClient = useQueryClient();
+  const sessions = useQuery({
+    queryKey: sessionsKey,
+    queryFn: async () => {
+      const page = await unwrap(
+        api.GET("/api/v1/me/sessions", { params: { query: { limit: "200" } } }),
+      );
+      // This device first.
+      return [...page.items].sort((a, b) => Number(b.current) - Number(a.current));
+    },
+  });
+  const [confirmAll, setConfirmAll] = useState(false);
+  const revoke = useMutation({
+    mutationFn: (id: string) =>
+      unwrap(api.DELETE("/api/v1/me/sessions/{id}", { params: { path: { id } } })),
+    onSuccess: (_data, id) => {
+      queryClient.setQueryData(sessionsKey, (rows: Session[] | undefined) =>
+        rows?.filter((row) => row.id !== id),
+      );
+      toast("Session revoked.");
+    },
+  });
+  const revokeOthers = useMutation({
+    mutationFn: () => unwrap(api.DELETE("/api/v1/me/sessions")),
+    onSuccess: () => {
+      queryClient.setQueryData(sessionsKey, (rows: Session[] | undefined) =>
+        rows?.filter((row) => row.current),
+      );
+      setConfirmAll(false);
+      toast("Every other session is signed out.");
+    },
+  });
+  const others = (sessions.data ?? []).filter((session) => !session.current).length;
+  return (
+    <section aria-labelledby="sessions-title" className="flex flex-col gap-4">
+      <div className="flex flex-wrap items-center justify-between gap-3">
+        <h2 id="sessions-title" className="text-lg font-semibold">
+          Sessions
+        </h2>
+        {others > 0 && (
+          <Button variant="secondary" onPress={() => setConfirmAll(true)}>
+            Sign out all other sessions
+          </Button>
+        )}
+      </div>
+      {revoke.isError && <Banner tone="error">{errorMessage(revoke.error)}</Banner>}
+      {sessions.isPending ? (
+        <Loading what="sessions" />
+      ) : sessions.isError ? (
+        <LoadError error={sessions.error} retry={() => void sessions.refetch()} />
+      ) : (
+        <Table aria-label="Sessions">
+          <TableHeader>
+            <Column isRowHeader>Device</Column>
+            <Column>Address</Column>
+            <Column>Signed in</Column>
+            <Column>Last active</Column>
+            <Column>Expires</Column>
+            <Column>
+              <span className="sr-only">Actions</span>
+            </Column>
+          </TableHeader>
+          <TableBody items={sessions.data}>
+            {(session) => (
+              <Row id={session.id}>
+                <Cell>
+                  {deviceLine(session)}
+                  {session.current && (
+                    <span className="ml-2 rounded whitespace-nowrap bg-brand-100 px-2 py-0.5 text-xs font-medium text-brand-800">
+                      This device
+                    </span>
+                  )}
+                </Cell>
+                <Cell>{session.ipAddress ?? "—"}</Cell>
+                <Cell>{formatDate(session.createdAt)}</Cell>
+                <Cell>{formatDate(session.lastActiveAt)}</Cell>
+                <Cell>{formatDate(session.expiresAt)}</Cell>
+                <Cell>
+                  {!session.current && (
+                    <Button
+                      variant="secondary"
+                      aria-label={`Revoke ${deviceLine(session)}`}
+                      pending={revoke.isPending && revoke.variables === session.id}
+                      onPress={() => revoke.mutate(session.id)}
+                    >
+                      Revoke
+                    </Button>
+                  )}
+                </Cell>
+              </Row>
+            )}
+          </TableBody>
+        </Table>
+      )}
+      <Dialog
+        title="Sign out all other sessions?"
+        role="alertdialog"
+        isOpen={confirmAll}
+        onOpenChange={setConfirmAll}
+      >
+        <p className="text-sm text-slate-700">
+          Every other device signed in to your account is signed out at once. This device stays
+          signed in.
+        </p>
+        {revokeOthers.isError && <Banner tone="error">{errorMessage(revokeOthers.error)}</Banner>}
+        <div className="flex justify-end gap-2">
+          <Button variant="secondary" slot="close">
+            Cancel
+          </Button>
+          <Button
+            variant="danger"
+            pending={revokeOthers.isPending}
+            onPress={() => revokeOthers.mutate()}
+          >
+            Sign out all other sessions
+          </Button>
+        </div>
+      </Dialog>
+    </section>
+  );
+}

@@ -1,0 +1,228 @@
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Atrium, person, signIn, signUp, startAtrium } from "./support.js";
+
+let atrium: Atrium;
+beforeAll(async () => {
+  atrium = await startAtrium();
+});
+afterAll(async () => {
+  await atrium?.close();
+});
+
+async function signedOut(page: Page, path: string) {
+  await page.goto(path);
+  await page.waitForURL((url) => url.pathname === "/");
+  await page.getByRole("button", { name: "Sign in" }).waitFor();
+}
+
+describe("account settings", () => {
+  it("verifies the email address from the captured email", async () => {
+    const context = await atrium.context();
+    const page = await context.newPage();
+    const ada = person();
+    await signUp(page, ada);
+    await page.getByRole("button", { name: "Resend link" }).waitFor();
+
+    await page.goto(await atrium.link(ada.email, "verify-email"));
+    await page.getByRole("heading", { name: "Your email address is verified" }).waitFor();
+    await page.getByRole("link", { name: "Continue to Atrium" }).click();
+    await page.waitForURL(/\/o\/[^/]+$/);
+    await page.getByRole("heading", { level: 1 }).waitFor();
+    expect(await page.getByRole("button", { name: "Resend link" }).count()).toBe(0);
+    await context.close();
+  });
+
+  it("changes the email address once the new one's link is opened", async () => {
+    const context = await atrium.context();
+    const page = await context.newPage();
+    const ada = person();
+    await signUp(page, ada);
+    const newEmail = `new-${ada.email}`;
+
+    await page.goto("/account/profile");
+    await page.getByLabel("New email").fill(newEmail);
+    await page.getByRole("button", { name: "Change email" }).click();
+    await page.getByText(`We sent a link to ${newEmail}.`).waitFor();
+
+    await page.goto(await atrium.link(newEmail, "verify-email"));
+    await page.getByRole("heading", { name: "Your email address is verified" }).waitFor();
+    await page.goto("/account/profile");
+    await page.getByText(`Your address is ${newEmail} (verified).`).waitFor();
+    await context.close();
+  });
+
+  it("changes the password, signing out the other devices by default", async () => {
+    const here = await atrium.context();
+    const page = await here.newPage();
+    const ada = person();
+    await signUp(page, ada);
+    const there = await atrium.context();
+    const other = await there.newPage();
+    await signIn(other, ada);
+    await other.waitForURL(/\/o\/[^/]+$/);
+
+    await page.goto("/account/security");
+    await page.getByRole("link", { name: "Security" }).waitFor();
+    expect(
+      await page.getByRole("checkbox", { name: "Sign out of other devices" }).isChecked(),
+    ).toBe(true);
+    await page.getByLabel("Current password").fill(ada.password);
+    await page.getByLabel("New password").fill("another long passphrase");
+    await page.getByRole("button", { name: "Change password" }).click();
+    await page.getByText("Password changed. Your other devices are signed out.").waitFor();
+
+    await signedOut(other, "/account/profile");
+    // This device stays signed in.
+    await page.goto("/account/sessions");
+    await page.getByRole("grid", { name: "Sessions" }).waitFor();
+    await here.close();
+    await there.close();
+  });
+
+  it("creates an API key whose dialog survives Escape and outside clicks, and the key works", async () => {
+    const context = await atrium.context();
+    await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: atrium.url });
+    const page = await context.newPage();
+    const ada = person();
+    await signUp(page, ada);
+
+    await page.goto("/account/access");
+    await page.getByRole("button", { name: "Create API key" }).click();
+    await page.getByLabel("Name").fill("Deploy script");
+    await page.getByRole("button", { name: "Create key" }).click();
+
+    const dialog = page.getByRole("dialog", { name: "Your new API key" });
+    await dialog.waitFor();
+    await page.keyboard.press("Escape");
+    await page.mouse.click(5, 5);
+    expect(await dialog.isVisible()).toBe(true);
+
+    await dialog.getByRole("button", { name: "Copy" }).click();
+    await dialog.getByText("Copied to the clipboard.").waitFor();
+    const secret = await page.evaluate(() => navigator.clipboard.readText());
+    expect(secret).toMatch(/^atr_/);
+    await dialog.getByRole("button", { name: "Done" }).click();
+    await dialog.waitFor({ state: "hidden" });
+    await page.getByRole("row", { name: /Deploy script/ }).waitFor();
+
+    const me = await fetch(`${atrium.url}/api/v1/me`, {
+      headers: { authorization: `Bearer ${secret}` },
+    });
+    expect(me.status).toBe(200);
+    expect((await me.json()).email).toBe(ada.email);
+    await context.close();
+  });
+
+  it("lists the sessions, this device first, and revokes another, which is signed out", async () => {
+    const here = await atrium.context();
+    const page = await here.newPage();
+    const ada = person();
+    await signUp(page, ada);
+    const there = await atrium.context();
+    const other = await there.newPage();
+    await signIn(other, ada);
+    await other.waitForURL(/\/o\/[^/]+$/);
+
+    await page.goto("/account/sessions");
+    const rows = page.getByRole("grid", { name: "Sessions" }).getByRole("row");
+    await expect.poll(() => rows.count()).toBe(3);
+    expect(await rows.nth(1).textContent()).toContain("This device");
+    expect(
+      await rows
+        .nth(1)
+        .getByRole("button", { name: /Revoke/ })
+        .count(),
+    ).toBe(0);
+    await rows
+      .nth(2)
+      .getByRole("button", { name: /Revoke/ })
+      .click();
+    await expect.poll(() => rows.count()).toBe(2);
+
+    await signedOut(other, "/account/profile");
+    await here.close();
+    await there.close();
+  });
+
+  it("signs out all other sessions after a confirmation, and revokes an API key", async () => {
+    const here = await atrium.context();
+    const page = await here.newPage();
+    const ada = person();
+    await signUp(page, ada);
+    const there = await atrium.context();
+    const other = await there.newPage();
+    await signIn(other, ada);
+    await other.waitForURL(/\/o\/[^/]+$/);
+
+    await page.goto("/account/sessions");
+    const rows = page.getByRole("grid", { name: "Sessions" }).getByRole("row");
+    await expect.poll(() => rows.count()).toBe(3);
+    await page.getByRole("button", { name: "Sign out all other sessions" }).click();
+    const confirm = page.getByRole("alertdialog", { name: "Sign out all other sessions?" });
+    await confirm.getByRole("button", { name: "Sign out all other sessions" }).click();
+    await expect.poll(() => rows.count()).toBe(2);
+    await signedOut(other, "/account/profile");
+
+    const created = await page.request.post("/api/v1/me/api-keys", {
+      data: { name: "Old script" },
+      headers: { origin: atrium.url },
+    });
+    expect(created.status()).toBe(201);
+    await page.goto("/account/access");
+    await page.getByRole("button", { name: "Revoke Old script" }).click();
+    const ask = page.getByRole("alertdialog", { name: "Revoke API key?" });
+    await ask.getByRole("button", { name: "Revoke" }).click();
+    await page.getByText("No API keys yet.", { exact: false }).waitFor();
+    await here.close();
+    await there.close();
+  });
+
+  it("deletes the account after a typed confirmation", async () => {
+    const context = await atrium.context();
+    const page = await context.newPage();
+    const ada = person();
+    await signUp(page, ada);
+    await page.goto("/account/profile");
+    await page.getByRole("button", { name: "Delete account" }).click();
+    const dialog = page.getByRole("alertdialog", { name: "Delete your account?" });
+    const confirm = dialog.getByRole("button", { name: "Delete account" });
+    expect(await confirm.isDisabled()).toBe(true);
+    await dialog.getByLabel(`Type ${ada.email} to confirm`).fill(ada.email);
+    await confirm.click();
+    await page.waitForURL((url) => url.pathname === "/");
+
+    await signIn(page, ada);
+    await page.getByText("Invalid email or password.").waitFor();
+    await context.close();
+  });
+});
+
+describe("a session that is no longer fresh", () => {
+  let strict: Atrium;
+  beforeAll(async () => {
+    strict = await startAtrium({ ATRIUM_SESSION_FRESH: "2s" });
+  });
+  afterAll(async () => {
+    await strict?.close();
+  });
+
+  it("asks for the password and retries the email change by itself", async () => {
+    const context = await strict.context();
+    const page = await context.newPage();
+    const ada = person();
+    await signUp(page, ada);
+    const newEmail = `fresh-${ada.email}`;
+    await page.goto("/account/profile");
+    await page.getByLabel("New email").fill(newEmail);
+    await page.waitForTimeout(2500);
+    await page.getByRole("button", { name: "Change email" }).click();
+
+    const dialog = page.getByRole("dialog", { name: "Confirm your password" });
+    await dialog.getByLabel("Password").fill(ada.password);
+    await dialog.getByRole("button", { name: "Confirm" }).click();
+    await page.getByText(`We sent a link to ${newEmail}.`).waitFor();
+    await strict.link(newEmail, "verify-email");
+    await context.close();
+  });
+});

@@ -1,0 +1,166 @@
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Atrium, person, signUp, startAtrium } from "./support.js";
+
+let atrium: Atrium;
+beforeAll(async () => {
+  atrium = await startAtrium();
+});
+afterAll(async () => {
+  await atrium?.close();
+});
+
+const heading = (page: Page) => page.getByRole("heading", { level: 1 }).textContent();
+
+describe("the organization switcher", () => {
+  it("lists the organizations with roles, creates one, switches, and Back works", async () => {
+    const context = await atrium.context();
+    const page = await context.newPage();
+    const ada = person("Ada Lovelace");
+    await signUp(page, ada);
+    const home = page.url();
+
+    await page.getByRole("button", { name: "Ada Lovelace's Organization" }).click();
+    const item = page.getByRole("menuitem", { name: /Ada Lovelace's Organization/ });
+    expect(await item.textContent()).toContain("Owner");
+    await page.getByRole("menuitem", { name: "Create organization" }).click();
+    const dialog = page.getByRole("dialog", { name: "Create organization" });
+    await dialog.getByLabel("Name").fill("Acme Research");
+    await dialog.getByRole("button", { name: "Create organization" }).click();
+    await expect.poll(() => heading(page)).toBe("Acme Research");
+    const acme = page.url();
+    expect(acme).not.toBe(home);
+
+    await page.getByRole("button", { name: "Acme Research" }).click();
+    await page.getByRole("menuitem", { name: /Ada Lovelace's Organization/ }).click();
+    await expect.poll(() => heading(page)).toBe("Ada Lovelace's Organization");
+    expect(page.url()).toBe(home);
+    await page.goBack();
+    await expect.poll(() => heading(page)).toBe("Acme Research");
+    expect(page.url()).toBe(acme);
+
+    // Account pages keep the organization last opened in the sidebar.
+    await page.goto("/account/profile");
+    await page.getByRole("button", { name: "Acme Research" }).waitFor();
+    await context.close();
+  });
+
+  it("offers a search box once there are more than a few organizations", async () => {
+    const context = await atrium.context();
+    const page = await context.newPage();
+    await signUp(page, person("Grace Hopper"));
+    for (const name of ["Alpha", "Bravo", "Charlie", "Delta", "Zeta Labs"]) {
+      const created = await page.request.post("/api/v1/organizations", {
+        data: { name },
+        headers: { origin: atrium.url },
+      });
+      expect(created.status()).toBe(201);
+    }
+    await page.reload();
+    await page.getByRole("button", { name: "Grace Hopper's Organization" }).click();
+    await page.getByRole("searchbox", { name: "Search organizations" }).fill("zeta");
+    await expect
+      .poll(async () =>
+        (await page.getByRole("menuitem").allTextContents()).filter((text) =>
+          text.endsWith("Owner"),
+        ),
+      )
+      .toEqual(["Zeta LabsOwner"]);
+    await page.keyboard.press("Enter");
+    await expect.poll(() => heading(page)).toBe("Zeta Labs");
+    await context.close();
+  });
+});
+
+describe("invitation links", () => {
+  async function invite(page: Page, email: string): Promise<string> {
+    const slug = new URL(page.url()).pathname.split("/")[2]!;
+    const sent = await page.request.post(`/api/v1/organizations/${slug}/invitations`, {
+      data: { emails: [email], role: "member", delivery: "email" },
+      headers: { origin: atrium.url },
+    });
+    expect(sent.status()).toBe(201);
+    return atrium.link(email, "invite");
+  }
+
+  it("signs a new person up into the organization", async () => {
+    const owner = await (await atrium.context()).newPage();
+    await signUp(owner, person("Ada Lovelace"));
+    const bob = person("Bob Kahn");
+    const link = await invite(owner, bob.email);
+
+    const page = await (await atrium.context()).newPage();
+    await page.goto(link);
+    await page.getByRole("heading", { name: "Join Ada Lovelace's Organization" }).waitFor();
+    await page.getByRole("link", { name: "Sign up to accept" }).click();
+    await page.getByRole("heading", { name: "Create your account" }).waitFor();
+    await page.getByLabel("Name").fill(bob.name);
+    await page.getByLabel("Email").fill(bob.email);
+    await page.getByLabel("Password").fill(bob.password);
+    await page.getByRole("button", { name: "Sign up" }).click();
+    await page.waitForURL(/\/o\/[^/]+$/);
+    await page.getByRole("heading", { level: 1 }).waitFor();
+    await page
+      .getByRole("button", { name: /Organization/ })
+      .first()
+      .click();
+    const item = page.getByRole("menuitem", { name: /Ada Lovelace's Organization/ });
+    expect(await item.textContent()).toContain("Member");
+  });
+
+  it("lets a signed-in person accept", async () => {
+    const owner = await (await atrium.context()).newPage();
+    await signUp(owner, person("Ada Lovelace"));
+    const carol = person("Carol Shaw");
+    const page = await (await atrium.context()).newPage();
+    await signUp(page, carol);
+    await page.goto(await atrium.link(carol.email, "verify-email"));
+    await page.getByRole("heading", { name: "Your email address is verified" }).waitFor();
+
+    await page.goto(await invite(owner, carol.email));
+    await page.getByRole("button", { name: "Accept invitation" }).click();
+    await page.waitForURL(owner.url());
+    await expect
+      .poll(() => page.getByRole("heading", { level: 1 }).textContent())
+      .toBe("Ada Lovelace's Organization");
+  });
+});
+
+describe("instance settings", () => {
+  it("shows an account without an organization a page that says so", async () => {
+    const plain = await startAtrium({ ATRIUM_PERSONAL_ORGS: "false" });
+    try {
+      const page = await (await plain.context()).newPage();
+      const ada = person();
+      await page.goto("/sign-up");
+      await page.getByRole("heading", { name: "Create your account" }).waitFor();
+      await page.getByLabel("Name").fill(ada.name);
+      await page.getByLabel("Email").fill(ada.email);
+      await page.getByLabel("Password").fill(ada.password);
+      await page.getByRole("button", { name: "Sign up" }).click();
+      await page.waitForURL((url) => url.pathname === "/welcome");
+      await page.getByRole("heading", { name: "No organization yet" }).waitFor();
+      await page.getByText("No invitations are waiting for you.").waitFor();
+    } finally {
+      await plain.close();
+    }
+  });
+
+  it("explains on an invite-only instance that sign-up needs an invitation", async () => {
+    const closed = await startAtrium({ ATRIUM_SIGNUP: "invite-only" });
+    try {
+      const page = await (await closed.context()).newPage();
+      const ada = person();
+      await page.goto("/sign-up");
+      await page.getByRole("heading", { name: "Create your account" }).waitFor();
+      await page.getByLabel("Name").fill(ada.name);
+      await page.getByLabel("Email").fill(ada.email);
+      await page.getByLabel("Password").fill(ada.password);
+      await page.getByRole("button", { name: "Sign up" }).click();
+      await page.getByRole("alert").waitFor();
+      expect(await page.getByRole("alert").textContent()).toMatch(/needs an invitation/);
+    } finally {
+      await closed.close();
+    }
+  });
+});
