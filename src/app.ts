@@ -9,7 +9,7 @@ import { accountRoutes } from "./accounts/accounts.routes.js";
 import { PasswordHasher } from "./accounts/password-hasher.js";
 import { apiKeyRoutes } from "./api-keys/api-keys.routes.js";
 import { auditRoutes } from "./audit/audit.routes.js";
-import { useAuditChainKey } from "./audit/audit-chain.js";
+import { registerAuditChainKey } from "./audit/audit-chain.js";
 import type { Config } from "./config.js";
 import { type Database, openDatabase } from "./db/database.js";
 import { migrate } from "./db/migrations.js";
@@ -101,7 +101,7 @@ export function createDeps(
   logger: Logger,
   clock: Clock = systemClock,
 ): Deps {
-  useAuditChainKey(database.db, config.auditChainKey);
+  registerAuditChainKey(database.db, config.auditChainKey);
   return {
     config,
     db: database.db,

@@ -77,7 +77,7 @@ export function eventHash(event: Hashed, key?: string): string {
 const chainKeys = new WeakMap<Kysely<DB>, string>();
 
 /** Makes every audit event written through this handle keyed (or, with no key, plain). */
-export function useAuditChainKey(db: Kysely<DB>, key: string | undefined): void {
+export function registerAuditChainKey(db: Kysely<DB>, key: string | undefined): void {
   if (key === undefined) chainKeys.delete(db);
   else chainKeys.set(db, key);
 }
