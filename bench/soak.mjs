@@ -69,7 +69,7 @@ export async function soak({ startServer, stopServer, env, label, seconds, dataD
           );
           const inv = await req(base, "POST", `/organizations/${org.body.id}/invitations`, {
             cookie: a.cookie,
-            body: { emails, role: "member", delivery: "email" },
+            body: { emails, role: "member", delivery: "link" },
           });
           return { status: inv.status, ms: org.ms + inv.ms };
         },

@@ -10,7 +10,7 @@ import { loadConfig } from "./config.js";
 import { createPGlite, openDatabase } from "./db/database.js";
 import { transaction } from "./db/transaction.js";
 import type { RequestMeta } from "./lib/request-meta.js";
-import { sweepExpired } from "./maintenance.js";
+import { sweepExpired, tidyEmbeddedIfDue } from "./maintenance.js";
 import { clearAttempts, POLICIES, takeAttempt } from "./rate-limit/rate-limit.js";
 import { signOut, startSession, validateSession } from "./sessions/sessions.service.js";
 
@@ -116,5 +116,18 @@ describe("the embedded database under session churn", async () => {
     // Once B-tree pages freed by one vacuum are reusable after the next, every round writes
     // as many rows as the one before into the space that one left: no growth at all.
     expect(tables[4], JSON.stringify(tables)).toBeLessThanOrEqual((tables[2] ?? 0) + 8 * 1024);
+  });
+
+  it("checkpoints between sweeps once enough log has been written, and not before", async () => {
+    const { user } = await signUpUser({ app, clock } as never, { client: new Client(app) });
+    await sweepExpired(app.deps, true);
+    // Well under the threshold: left alone, so a quiet instance does no work every 15 s.
+    expect(await tidyEmbeddedIfDue(app.deps, 1024 * 1024)).toBe(false);
+    for (let i = 0; i < 300; i++) await signInAndOut(app, user, 10_000 + i);
+    const written = await walSinceLastCheckpoint();
+    expect(written).toBeGreaterThan(64 * 1024);
+    // Past it: vacuumed and checkpointed, so the log before this point can be recycled.
+    expect(await tidyEmbeddedIfDue(app.deps, 64 * 1024)).toBe(true);
+    expect(await walSinceLastCheckpoint()).toBeLessThan(64 * 1024);
   });
 });

@@ -7,6 +7,13 @@ import { deleteStaleRateLimits } from "./rate-limit/rate-limit.js";
 import { deleteExpiredSessions } from "./sessions/sessions.queries.js";
 
 const EVERY_MS = 10 * 60_000;
+/**
+ * The embedded database's write-ahead log is checked this often, and tidied once this much has
+ * been written since the last checkpoint: under steady writes a 10-minute sweep alone let pg_wal
+ * reach gigabytes (PostgreSQL's checkpointer does the same at max_wal_size or 5 minutes).
+ */
+const WAL_CHECK_MS = 15_000;
+const WAL_TIDY_BYTES = 64 * 1024 * 1024;
 const KEEP_SENT_EMAIL_MS = 7 * 24 * 60 * 60_000;
 
 /**
@@ -55,12 +62,44 @@ async function tidyEmbedded(deps: Deps): Promise<void> {
   await sql`CHECKPOINT`.execute(deps.db);
 }
 
+/** Bytes of write-ahead log written since the last checkpoint. */
+async function walSinceCheckpoint(deps: Deps): Promise<number> {
+  const { rows } = await sql<{ since: number }>`
+    SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), redo_lsn)::float8 AS since
+    FROM pg_control_checkpoint()`.execute(deps.db);
+  return Number(rows[0]?.since ?? 0);
+}
+
+/** Vacuums the churned tables and checkpoints once enough log has been written (embedded only). */
+export async function tidyEmbeddedIfDue(
+  deps: Deps,
+  thresholdBytes = WAL_TIDY_BYTES,
+): Promise<boolean> {
+  if ((await walSinceCheckpoint(deps)) < thresholdBytes) return false;
+  await sql`VACUUM ${sql.raw(CHURNED_TABLES.join(", "))}`.execute(deps.db);
+  await sql`CHECKPOINT`.execute(deps.db);
+  return true;
+}
+
 export function startMaintenance(deps: Deps, logger: Logger, embedded: boolean): () => void {
-  const timer = setInterval(() => {
-    sweepExpired(deps, embedded).catch((error) =>
-      logger.warn({ err: error }, "maintenance sweep failed"),
+  const timers = [
+    setInterval(() => {
+      sweepExpired(deps, embedded).catch((error) =>
+        logger.warn({ err: error }, "maintenance sweep failed"),
+      );
+    }, EVERY_MS),
+  ];
+  if (embedded) {
+    timers.push(
+      setInterval(() => {
+        tidyEmbeddedIfDue(deps).catch((error) =>
+          logger.warn({ err: error }, "embedded database tidy failed"),
+        );
+      }, WAL_CHECK_MS),
     );
-  }, EVERY_MS);
-  timer.unref();
-  return () => clearInterval(timer);
+  }
+  for (const timer of timers) timer.unref();
+  return () => {
+    for (const timer of timers) clearInterval(timer);
+  };
 }
