@@ -10,6 +10,7 @@ import { required, z } from "../../lib/schema";
 import { organizationsQuery } from "../../lib/session";
 import { Banner } from "../../ui/Banner";
 import { Button } from "../../ui/Button";
+import { ConfirmDialog } from "../../ui/ConfirmDialog";
 import { Dialog } from "../../ui/Dialog";
 import { FormField } from "../../ui/FormField";
 import { Cell, Column, Row, Table, TableBody, TableHeader } from "../../ui/Table";
@@ -117,29 +118,17 @@ export default function Access() {
         }}
       />
       <SecretDialog secret={secret} onDone={() => setSecret(null)} />
-      <Dialog
+      <ConfirmDialog
         title="Revoke API key?"
-        role="alertdialog"
         isOpen={revoking !== null}
         onOpenChange={(open) => !open && setRevoking(null)}
+        confirmLabel="Revoke"
+        onConfirm={() => revoking && revoke.mutate(revoking.id)}
+        pending={revoke.isPending}
+        error={revoke.isError ? errorMessage(revoke.error) : undefined}
       >
-        <p className="text-sm text-slate-700">
-          Anything using “{revoking?.name}” stops working at once. This cannot be undone.
-        </p>
-        {revoke.isError && <Banner tone="error">{errorMessage(revoke.error)}</Banner>}
-        <div className="flex justify-end gap-2">
-          <Button variant="secondary" slot="close">
-            Cancel
-          </Button>
-          <Button
-            variant="danger"
-            pending={revoke.isPending}
-            onPress={() => revoking && revoke.mutate(revoking.id)}
-          >
-            Revoke
-          </Button>
-        </div>
-      </Dialog>
+        Anything using “{revoking?.name}” stops working at once. This cannot be undone.
+      </ConfirmDialog>
     </section>
   );
 }

@@ -5,7 +5,7 @@ import { deviceLine } from "../../lib/device";
 import { errorMessage } from "../../lib/errors";
 import { Banner } from "../../ui/Banner";
 import { Button } from "../../ui/Button";
-import { Dialog } from "../../ui/Dialog";
+import { ConfirmDialog } from "../../ui/ConfirmDialog";
 import { Cell, Column, Row, Table, TableBody, TableHeader } from "../../ui/Table";
 import { toast } from "../../ui/Toast";
 import { formatDate, LoadError, Loading } from "../page";
@@ -109,30 +109,18 @@ export default function Sessions() {
           </TableBody>
         </Table>
       )}
-      <Dialog
+      <ConfirmDialog
         title="Sign out all other sessions?"
-        role="alertdialog"
         isOpen={confirmAll}
         onOpenChange={setConfirmAll}
+        confirmLabel="Sign out all other sessions"
+        onConfirm={() => revokeOthers.mutate()}
+        pending={revokeOthers.isPending}
+        error={revokeOthers.isError ? errorMessage(revokeOthers.error) : undefined}
       >
-        <p className="text-sm text-slate-700">
-          Every other device signed in to your account is signed out at once. This device stays
-          signed in.
-        </p>
-        {revokeOthers.isError && <Banner tone="error">{errorMessage(revokeOthers.error)}</Banner>}
-        <div className="flex justify-end gap-2">
-          <Button variant="secondary" slot="close">
-            Cancel
-          </Button>
-          <Button
-            variant="danger"
-            pending={revokeOthers.isPending}
-            onPress={() => revokeOthers.mutate()}
-          >
-            Sign out all other sessions
-          </Button>
-        </div>
-      </Dialog>
+        Every other device signed in to your account is signed out at once. This device stays signed
+        in.
+      </ConfirmDialog>
     </section>
   );
 }
