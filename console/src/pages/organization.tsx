@@ -30,7 +30,7 @@ export default function OrganizationHome() {
   return (
     <>
       <PageTitle
-        description={`You are ${myRole === "admin" ? "an" : "a"} ${myRole} here. Created ${formatDate(createdAt)}.`}
+        description={`You are ${myRole === "member" ? "a" : "an"} ${myRole} here. Created ${formatDate(createdAt)}.`}
       >
         {name}
       </PageTitle>
