@@ -115,7 +115,9 @@ describe("the embedded database under session churn", async () => {
     }
     // Once B-tree pages freed by one vacuum are reusable after the next, every round writes
     // as many rows as the one before into the space that one left: no growth at all.
-    expect(tables[4], JSON.stringify(tables)).toBeLessThanOrEqual((tables[2] ?? 0) + 8 * 1024);
+    // A few pages of slack: index page splits land a little differently run to run (a CI run
+    // saw 16 KiB), while without the vacuum the tables grow by hundreds of KiB a round.
+    expect(tables[4], JSON.stringify(tables)).toBeLessThanOrEqual((tables[2] ?? 0) + 32 * 1024);
   });
 
   it("checkpoints between sweeps once enough log has been written, and not before", async () => {
