@@ -11,10 +11,12 @@ import {
   sleep,
 } from "./bench-http.mjs";
 
+const MAX_EXTRA_ORGANIZATIONS = 4;
+
 /**
  * `seconds` of mixed load: reads, renames, sign-in/sign-out churn, member lists, organizations
- * with invitations by email. Every 10 s: RSS, p99 and req/s of that window; for the embedded
- * database, the data folder's size.
+ * created with invitations by link and deleted again. Every 10 s: RSS, p99 and req/s of that
+ * window; for the embedded database, the data folder's size.
  */
 export async function soak({ startServer, stopServer, env, label, seconds, dataDir }) {
   const server = await startServer(env);
@@ -26,6 +28,7 @@ export async function soak({ startServer, stopServer, env, label, seconds, dataD
     for (const a of accounts) {
       const orgs = await req(base, "GET", "/me/organizations", { cookie: a.cookie });
       a.orgId = orgs.body.items[0]?.organization.id;
+      a.created = [];
     }
     const ops = [
       [55, "GET /me", (a) => req(base, "GET", "/me", { cookie: a.cookie })],
@@ -71,7 +74,20 @@ export async function soak({ startServer, stopServer, env, label, seconds, dataD
             cookie: a.cookie,
             body: { emails, role: "member", delivery: "link" },
           });
-          return { status: inv.status, ms: org.ms + inv.ms };
+          let ms = org.ms + inv.ms;
+          // Organizations come and go, as a team's do: each account keeps at most a few of its
+          // own, so that the load stays the same over the soak instead of growing with it (an
+          // account in 1,000 organizations is another benchmark). Deleting is part of the load.
+          a.created.push(org.body.id);
+          if (a.created.length > MAX_EXTRA_ORGANIZATIONS) {
+            const oldest = a.created.shift();
+            const gone = await req(base, "DELETE", `/organizations/${oldest}`, {
+              cookie: a.cookie,
+            });
+            if (gone.status !== 204) return gone;
+            ms += gone.ms;
+          }
+          return { status: inv.status, ms };
         },
       ],
     ];
