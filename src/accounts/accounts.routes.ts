@@ -1,14 +1,14 @@
 import Type from "typebox";
+import type { PersonCaller } from "../access/caller.js";
 import type { Deps } from "../deps.js";
 import type { Api } from "../http/app-types.js";
-import { accountAuthOf, authOf, freshAuthOf, sessionAuthOf } from "../http/authenticate.js";
+import { authOf } from "../http/authenticate.js";
 import { deviceCookieOf, setDeviceCookie } from "../http/device-cookie.js";
 import { metaOf } from "../http/request-meta.js";
 import { Json, NoBody, Redirect } from "../http/responses.js";
 import { Body, EmailField, NameField, PasswordField, TokenField } from "../http/schemas.js";
 import { clearSessionCookie, setSessionCookie } from "../http/session-cookie.js";
 import { fail } from "../lib/errors.js";
-import type { AuthState } from "../sessions/session-cache.js";
 import {
   changePassword,
   deleteAccount,
@@ -24,7 +24,7 @@ import { type User, UserSchema } from "./user.js";
 const UserEnvelope = Type.Object({ user: UserSchema });
 const publicRoute = { public: true };
 
-function currentUser(auth: AuthState): User {
+function currentUser(auth: PersonCaller): User {
   return {
     id: auth.user.id,
     email: auth.user.email,
@@ -111,7 +111,7 @@ export function accountRoutes(api: Api, deps: Deps): void {
       },
     },
     async (request, reply) => {
-      const auth = sessionAuthOf(request);
+      const auth = authOf(request);
       const session = await reauthenticate(deps, auth, request.body, metaOf(request));
       setSessionCookie(reply, config, session, request.now);
       return { user: currentUser(auth) };
@@ -266,7 +266,7 @@ export function accountRoutes(api: Api, deps: Deps): void {
         response: { 200: Json("The updated account.", UserSchema) },
       },
     },
-    async (request) => updateProfile(deps, accountAuthOf(request), request.body, metaOf(request)),
+    async (request) => updateProfile(deps, authOf(request), request.body, metaOf(request)),
   );
 
   api.post(
@@ -284,7 +284,7 @@ export function accountRoutes(api: Api, deps: Deps): void {
       },
     },
     async (request, reply) => {
-      await requestEmailChange(deps, freshAuthOf(deps, request), request.body, metaOf(request));
+      await requestEmailChange(deps, authOf(request), request.body, metaOf(request));
       return reply.code(202).send();
     },
   );
@@ -303,7 +303,7 @@ export function accountRoutes(api: Api, deps: Deps): void {
       },
     },
     async (request, reply) => {
-      await resendVerification(deps, accountAuthOf(request), metaOf(request));
+      await resendVerification(deps, authOf(request), metaOf(request));
       return reply.code(202).send();
     },
   );
@@ -327,12 +327,7 @@ export function accountRoutes(api: Api, deps: Deps): void {
       },
     },
     async (request, reply) => {
-      const session = await changePassword(
-        deps,
-        freshAuthOf(deps, request),
-        request.body,
-        metaOf(request),
-      );
+      const session = await changePassword(deps, authOf(request), request.body, metaOf(request));
       setSessionCookie(reply, config, session, request.now);
       return reply.code(204).send();
     },
@@ -353,7 +348,7 @@ export function accountRoutes(api: Api, deps: Deps): void {
       },
     },
     async (request, reply) => {
-      await deleteAccount(deps, freshAuthOf(deps, request), metaOf(request));
+      await deleteAccount(deps, authOf(request), metaOf(request));
       clearSessionCookie(reply, config);
       return reply.code(204).send();
     },

@@ -1,3 +1,5 @@
+import type { PersonCaller } from "../access/caller.js";
+import { permit } from "../access/policy.js";
 import { actorOf, recordAuditEvent, userActor } from "../audit/audit-events.js";
 import { isUniqueViolation } from "../db/errors.js";
 import { transaction } from "../db/transaction.js";
@@ -14,7 +16,6 @@ import {
 } from "../mail/templates.js";
 import { lookUpGuessedToken, POLICIES, requireAttempt } from "../rate-limit/rate-limit.js";
 import { publishAuthChange } from "../sessions/auth-changes.js";
-import type { AuthState } from "../sessions/session-cache.js";
 import { sessionExists } from "../sessions/sessions.queries.js";
 import { accountLink, requireEmail } from "./account-input.js";
 import { consumeAccountToken, issueAccountToken, voidAccountTokens } from "./account-tokens.js";
@@ -34,9 +35,10 @@ async function limitEmailsTo(deps: Deps, userId: string, meta: RequestMeta): Pro
 /** Sends a new verification link to the account's address; the previous link stops working. */
 export async function resendVerification(
   deps: Deps,
-  auth: AuthState,
+  auth: PersonCaller,
   meta: RequestMeta,
 ): Promise<void> {
+  permit(deps, auth, "account.resend_verification", meta.now);
   if (auth.user.emailVerifiedAt) throw fail("conflict", "This email address is already verified.");
   await limitEmailsTo(deps, auth.user.id, meta);
   await transaction(deps.db, async (tx) => {
@@ -64,10 +66,11 @@ export async function resendVerification(
  */
 export async function requestEmailChange(
   deps: Deps,
-  auth: AuthState,
+  caller: PersonCaller,
   input: { newEmail: string },
   meta: RequestMeta,
 ): Promise<void> {
+  const auth = permit(deps, caller, "account.change_email", meta.now);
   const { email: newEmail, canonical } = requireEmail(input.newEmail, "newEmail");
   const current = checkEmail(auth.user.email);
   if (current.ok && current.canonical === canonical) {
