@@ -104,6 +104,9 @@ export async function soak({ startServer, stopServer, env, label, seconds, dataD
 
     let window = [];
     let reads = [];
+    // Every answer's time and latency: the first and last minute are compared whole, which a
+    // single 10 s window on a shared 2-core machine is too noisy for.
+    const all = [];
     const statuses = {};
     const samples = [];
     const started = Date.now();
@@ -130,6 +133,7 @@ export async function soak({ startServer, stopServer, env, label, seconds, dataD
         try {
           const res = await run(a);
           window.push(res.ms);
+          all.push([Date.now() - started, res.ms]);
           if (name === "GET /me") reads.push(res.ms);
           const key = `${name} ${res.status}`;
           statuses[key] = (statuses[key] ?? 0) + 1;
@@ -155,6 +159,20 @@ export async function soak({ startServer, stopServer, env, label, seconds, dataD
       );
     }
     console.log(`answers: ${JSON.stringify(statuses)}`);
+    const minute = (from, to) =>
+      all
+        .filter(([t]) => t >= from && t < to)
+        .map(([, ms]) => ms)
+        .sort((x, y) => x - y);
+    const elapsed = Date.now() - started;
+    if (elapsed >= 120_000) {
+      const first = minute(0, 60_000);
+      const last = minute(elapsed - 60_000, elapsed);
+      const [p99First, p99Last] = [percentile(first, 99), percentile(last, 99)];
+      console.log(
+        `first minute: ${first.length} answers, p50 ${fmt(percentile(first, 50))} ms, p99 ${fmt(p99First)} ms; last minute: ${last.length} answers, p50 ${fmt(percentile(last, 50))} ms, p99 ${fmt(p99Last)} ms (${(p99Last / p99First).toFixed(2)}×, goal ≤ 1.5×)`,
+      );
+    }
     if (samples.length >= 2) {
       const first = samples[0];
       const last = samples[samples.length - 1];
