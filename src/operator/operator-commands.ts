@@ -8,7 +8,7 @@ import { exportChunks } from "../audit/audit.service.js";
 import { listAuditChainHeads } from "../audit/audit-heads.js";
 import { type Anchor, checkAnchors, verifyAuditChains } from "../audit/audit-verify.js";
 import type { Deps } from "../deps.js";
-import { AppError, fail } from "../lib/errors.js";
+import { AppError, errorBody, fail } from "../lib/errors.js";
 import { isId } from "../lib/ids.js";
 import { provisionOrganization } from "../organizations/provision-organization.js";
 
@@ -123,6 +123,11 @@ async function run(deps: Deps, command: OperatorCommand): Promise<OperatorResult
   }
 }
 
+/** A refused or failed command's answer: the contract's status and error body. */
+export function errorResult(error: AppError): OperatorResult {
+  return { status: error.status, body: errorBody(error) };
+}
+
 /** Runs one operator command in this process; failures come back in the contract's error shape. */
 export async function runOperatorCommand(
   deps: Deps,
@@ -131,16 +136,8 @@ export async function runOperatorCommand(
   try {
     return await run(deps, command);
   } catch (error) {
-    if (error instanceof AppError) {
-      return {
-        status: error.status,
-        body: { error: { code: error.code, message: error.message, details: error.details } },
-      };
-    }
+    if (error instanceof AppError) return errorResult(error);
     deps.logger.error({ err: error }, "operator command failed");
-    return {
-      status: 500,
-      body: { error: { code: "internal", message: "The command failed; see the log." } },
-    };
+    return errorResult(fail("internal", "The command failed; see the log."));
   }
 }
