@@ -4,7 +4,7 @@ import type { Socket } from "node:net";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Config } from "../config.js";
 import { isConnectionError, isUnstorableText } from "../db/errors.js";
-import { AppError, type ErrorCode, fail } from "../lib/errors.js";
+import { AppError, type ErrorCode, errorBody, fail } from "../lib/errors.js";
 import { securityHeaders } from "./security-headers.js";
 
 const JSON_TYPE = "application/json; charset=utf-8";
@@ -57,7 +57,7 @@ const FRAMEWORK_ERRORS: Record<string, [ErrorCode, string]> = {
   FST_ERR_MAX_PARAM_LENGTH: ["uri_too_long", "A value in the URL's path is too long."],
 };
 
-/** Turns anything thrown into the contract's error shape; the only writer of error bodies. */
+/** Turns anything thrown into one of the contract's errors, which `errorBody` then writes. */
 function toAppError(error: FastifyError): AppError {
   if (error instanceof AppError) return error;
   if (error.validation) {
@@ -100,17 +100,9 @@ function toAppError(error: FastifyError): AppError {
   return fail("internal", "Something went wrong on our side.");
 }
 
-function bodyOf(appError: AppError) {
-  const body: { error: { code: string; message: string; details?: unknown } } = {
-    error: { code: appError.code, message: appError.message },
-  };
-  if (appError.details !== undefined) body.error.details = appError.details;
-  return body;
-}
-
 function send(reply: FastifyReply, appError: AppError) {
   if (appError.retryAfter !== undefined) reply.header("retry-after", String(appError.retryAfter));
-  return reply.status(appError.status).type(JSON_TYPE).send(bodyOf(appError));
+  return reply.status(appError.status).type(JSON_TYPE).send(errorBody(appError));
 }
 
 const METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
@@ -174,7 +166,7 @@ export function clientErrorHandler(config: Config) {
       "The request is not valid HTTP.",
     ];
     const appError = fail(code, message);
-    const body = JSON.stringify(bodyOf(appError));
+    const body = JSON.stringify(errorBody(appError));
     const head = Object.entries({
       ...headers,
       "x-request-id": randomUUID(),

@@ -34,6 +34,7 @@ export function sessionRoutes(api: Api, deps: Deps): void {
           "The signed-in account, through its session cookie (not an API key). Deletes the " +
           "session and clears the cookie.",
         response: { 204: NoBody("Signed out; the cookie is cleared.") },
+        errors: ["forbidden"],
       },
     },
     async (request, reply) => {
@@ -55,6 +56,7 @@ export function sessionRoutes(api: Api, deps: Deps): void {
           "first, the current one marked; changes nothing.",
         querystring: PageQuery,
         response: { 200: Json("A page of sessions.", Page(SessionSchema)) },
+        errors: ["forbidden"],
       },
     },
     async (request) =>
@@ -78,6 +80,7 @@ export function sessionRoutes(api: Api, deps: Deps): void {
           "at once, in every process; revoking the current session also clears its cookie.",
         params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
         response: { 204: NoBody("The session is revoked.") },
+        errors: ["forbidden", "not_found"],
       },
     },
     async (request, reply) => {
@@ -99,6 +102,7 @@ export function sessionRoutes(api: Api, deps: Deps): void {
           "The signed-in account, through a fresh session. Signs out every session of the " +
           "account except the current one.",
         response: { 204: NoBody("Every other session is revoked.") },
+        errors: ["session_not_fresh"],
       },
     },
     async (request, reply) => {
