@@ -63,12 +63,12 @@ function methodsOf(route: Pick<RouteOptions, "method">): string[] {
  * Every error code a route may answer: the codes it declares itself (`schema.errors`), and
  * those that the one rule here gives every route of its kind, so that no route repeats them.
  * - any request: a fault (`internal`), an outage or shutdown (`unavailable`), and what the HTTP
- *   parser refuses (`request_timeout`, `headers_too_large`);
+ *   parser refuses (`request_timeout`, `headers_too_large`, a URL over that limit `uri_too_long`);
  * - a route that reads Atrium's credentials (all but /metrics): a bad API key is refused
  *   (`unauthenticated`), and guessing keys is limited per address (`rate_limited`), public
  *   routes included; without credentials a non-public route answers `unauthenticated`;
  * - input that is validated, and any body (malformed JSON): `invalid_request`;
- * - a path parameter: `uri_too_long`;
+ * - a path parameter: `uri_too_long` for one over 100 characters as well;
  * - a state-changing method: a body too large or not JSON, and the CSRF check's
  *   `forbidden_origin`.
  */
@@ -84,8 +84,8 @@ export function declaredErrors(route: Pick<RouteOptions, "method" | "schema" | "
     ...(readsCredentials ? (["unauthenticated", "rate_limited"] as const) : []),
     ...(changesState ? (["payload_too_large", "unsupported_media_type"] as const) : []),
     ...(changesState && readsCredentials ? (["forbidden_origin"] as const) : []),
-    ...(schema.params ? (["uri_too_long"] as const) : []),
     "request_timeout",
+    "uri_too_long",
     "headers_too_large",
     "internal",
     "unavailable",

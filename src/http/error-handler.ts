@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { STATUS_CODES } from "node:http";
+import { maxHeaderSize, STATUS_CODES } from "node:http";
 import type { Socket } from "node:net";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Config } from "../config.js";
@@ -151,6 +151,20 @@ const CLIENT_ERRORS: Record<string, [ErrorCode, string]> = {
   HPE_HEADER_OVERFLOW: ["headers_too_large", "The request headers are too large."],
 };
 
+const URI_TOO_LONG: [ErrorCode, string] = ["uri_too_long", "The URL is too long."];
+
+/**
+ * The header limit counts the request line too: when the request line that the parser was
+ * reading is itself over the limit, the URL alone is too long (414, not 431).
+ */
+function isOverlongRequestLine(error: { code?: string; rawPacket?: unknown }): boolean {
+  const packet = error.rawPacket;
+  if (error.code !== "HPE_HEADER_OVERFLOW" || !Buffer.isBuffer(packet)) return false;
+  if (!/^[A-Z]+ \//.test(packet.toString("latin1", 0, 16))) return false;
+  const lineEnd = packet.indexOf("\n");
+  return (lineEnd === -1 ? packet.length : lineEnd) > maxHeaderSize;
+}
+
 /**
  * Node's HTTP parser refuses some requests (oversized headers, a request that does not arrive
  * in time, garbage) with no request to hang hooks on: answered here on the socket, in the
@@ -158,13 +172,12 @@ const CLIENT_ERRORS: Record<string, [ErrorCode, string]> = {
  */
 export function clientErrorHandler(config: Config) {
   const headers = securityHeaders(config);
-  return (error: Error & { code?: string }, socket: Socket): void => {
+  return (error: Error & { code?: string; rawPacket?: unknown }, socket: Socket): void => {
     // A reset connection has nobody to answer.
     if (error.code === "ECONNRESET" || socket.destroyed) return;
-    const [code, message] = CLIENT_ERRORS[error.code ?? ""] ?? [
-      "invalid_request",
-      "The request is not valid HTTP.",
-    ];
+    const [code, message] = isOverlongRequestLine(error)
+      ? URI_TOO_LONG
+      : (CLIENT_ERRORS[error.code ?? ""] ?? ["invalid_request", "The request is not valid HTTP."]);
     const appError = fail(code, message);
     const body = JSON.stringify(errorBody(appError));
     const head = Object.entries({

@@ -231,7 +231,7 @@ describe("GET /api/v1/openapi.json", () => {
         key,
       ).toEqual([]);
       // What every route may answer: a fault, an outage, and the HTTP parser's refusals.
-      expect(statuses, key).toEqual(expect.arrayContaining(["408", "431", "500", "503"]));
+      expect(statuses, key).toEqual(expect.arrayContaining(["408", "414", "431", "500", "503"]));
       for (const status of statuses) {
         const response = op.responses![status]!;
         const schema = response.content?.["application/json"]?.schema as Schema & {
@@ -337,6 +337,7 @@ describe("GET /api/v1/openapi.json", () => {
     expect(codes("GET /api/v1/auth/providers")).toEqual([
       "unauthenticated",
       "request_timeout",
+      "uri_too_long",
       "rate_limited",
       "headers_too_large",
       "internal",
@@ -351,6 +352,7 @@ describe("GET /api/v1/openapi.json", () => {
         "request_timeout",
         "unauthenticated",
         "unavailable",
+        "uri_too_long",
       ].sort(),
     );
     expect(codes("GET /readyz")).toContain("unavailable");
