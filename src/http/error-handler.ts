@@ -154,15 +154,16 @@ const CLIENT_ERRORS: Record<string, [ErrorCode, string]> = {
 const URI_TOO_LONG: [ErrorCode, string] = ["uri_too_long", "The URL is too long."];
 
 /**
- * The header limit counts the request line too: when the request line that the parser was
- * reading is itself over the limit, the URL alone is too long (414, not 431).
+ * The header limit counts the request line too: when the data the parser stopped in starts a
+ * request line that is over the limit, or that has not even ended, the URL alone is too long
+ * (414, not 431).
  */
 function isOverlongRequestLine(error: { code?: string; rawPacket?: unknown }): boolean {
   const packet = error.rawPacket;
   if (error.code !== "HPE_HEADER_OVERFLOW" || !Buffer.isBuffer(packet)) return false;
   if (!/^[A-Z]+ \//.test(packet.toString("latin1", 0, 16))) return false;
   const lineEnd = packet.indexOf("\n");
-  return (lineEnd === -1 ? packet.length : lineEnd) > maxHeaderSize;
+  return lineEnd === -1 || lineEnd > maxHeaderSize;
 }
 
 /**
