@@ -6,6 +6,7 @@ export default defineConfig({
     // The fault tests run real processes: `npm run test:faults` (vitest.faults.config.ts).
     exclude: ["test/faults/**", "**/node_modules/**"],
     globalSetup: ["test/support/global-setup.ts"],
+    setupFiles: ["test/support/declared-errors.ts"],
     pool: "forks",
     testTimeout: 30_000,
     hookTimeout: 60_000,

@@ -58,6 +58,15 @@ export function accountRoutes(api: Api, deps: Deps): void {
           invitationToken: Type.Optional(TokenField),
         }),
         response: { 201: Json("The new account; the session cookie is set.", UserEnvelope) },
+        errors: [
+          "signup_disabled",
+          "not_found",
+          "invitation_expired",
+          "invitation_email_mismatch",
+          "domain_not_allowed",
+          "email_taken",
+          "weak_password",
+        ],
       },
     },
     async (request, reply) => {
@@ -81,6 +90,7 @@ export function accountRoutes(api: Api, deps: Deps): void {
           "answers 401 `invalid_credentials` alike, and repeated failures 429 `rate_limited`.",
         body: Body({ email: EmailField, password: PasswordField }),
         response: { 200: Json("The signed-in account; the session cookie is set.", UserEnvelope) },
+        errors: ["invalid_credentials"],
       },
     },
     async (request, reply) => {
@@ -108,6 +118,7 @@ export function accountRoutes(api: Api, deps: Deps): void {
           "password and marks the session fresh, as actions such as changing the password need.",
         body: Body({ password: PasswordField }),
         response: { 200: Json("The account; the session is fresh again.", UserEnvelope) },
+        errors: ["forbidden", "invalid_password"],
       },
     },
     async (request, reply) => {
@@ -152,6 +163,7 @@ export function accountRoutes(api: Api, deps: Deps): void {
           "revokes every session of the account.",
         body: Body({ token: TokenField, password: PasswordField }),
         response: { 204: NoBody("The password is changed; every session is revoked.") },
+        errors: ["not_found", "weak_password"],
       },
     },
     async (request, reply) => {
@@ -174,6 +186,7 @@ export function accountRoutes(api: Api, deps: Deps): void {
           "sent to a new address by `POST /me/email` makes that address the account's email.",
         body: Body({ token: TokenField }),
         response: { 204: NoBody("The address is verified.") },
+        errors: ["not_found", "email_taken"],
       },
     },
     async (request, reply) => {
@@ -231,6 +244,7 @@ export function accountRoutes(api: Api, deps: Deps): void {
                 : "Signed in (session cookie set); to the web console.",
             ),
           },
+          errors: ["not_found"],
         },
       },
       async () => {
@@ -264,6 +278,7 @@ export function accountRoutes(api: Api, deps: Deps): void {
           "The signed-in account (an organization-bound API key may not). Changes the display name.",
         body: Body({ name: Type.Optional(NameField) }),
         response: { 200: Json("The updated account.", UserSchema) },
+        errors: ["forbidden"],
       },
     },
     async (request) => updateProfile(deps, authOf(request), request.body, metaOf(request)),
@@ -281,6 +296,7 @@ export function accountRoutes(api: Api, deps: Deps): void {
           "address and a notice to the old one; the change applies when the link is used.",
         body: Body({ newEmail: EmailField }),
         response: { 202: NoBody("The verification link is on its way.") },
+        errors: ["session_not_fresh", "email_taken"],
       },
     },
     async (request, reply) => {
@@ -300,6 +316,7 @@ export function accountRoutes(api: Api, deps: Deps): void {
           "The signed-in account (an organization-bound API key may not). Emails a new link to " +
           "verify the account's address.",
         response: { 202: NoBody("The verification link is on its way.") },
+        errors: ["forbidden", "conflict"],
       },
     },
     async (request, reply) => {
@@ -319,6 +336,7 @@ export function accountRoutes(api: Api, deps: Deps): void {
           "The signed-in account, through a fresh session. Checks the current password, sets the " +
           "new one and, with `revokeOtherSessions`, signs out every other session.",
         response: { 204: NoBody("The password is changed.") },
+        errors: ["session_not_fresh", "invalid_password", "weak_password"],
         body: Body({
           currentPassword: PasswordField,
           newPassword: PasswordField,
@@ -345,6 +363,7 @@ export function accountRoutes(api: Api, deps: Deps): void {
           "and sessions; 409 `last_owner` while it is the only owner of an organization with " +
           "other members.",
         response: { 204: NoBody("The account is deleted; the session cookie is cleared.") },
+        errors: ["session_not_fresh", "last_owner"],
       },
     },
     async (request, reply) => {

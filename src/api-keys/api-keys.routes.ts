@@ -53,6 +53,7 @@ export function apiKeyRoutes(api: Api, deps: Deps): void {
             Type.Object({ apiKey: ApiKeySchema, secret: Type.String() }),
           ),
         },
+        errors: ["session_not_fresh", "not_found"],
       },
     },
     async (request, reply) =>
@@ -73,6 +74,7 @@ export function apiKeyRoutes(api: Api, deps: Deps): void {
           "at once, in every process.",
         params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }),
         response: { 204: NoBody("The key is revoked.") },
+        errors: ["forbidden", "not_found"],
       },
     },
     async (request, reply) => {

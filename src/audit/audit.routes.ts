@@ -50,6 +50,7 @@ export function auditRoutes(api: Api, deps: Deps): void {
         params: OrgParams,
         querystring: ListQuery,
         response: { 200: Json("A page of audit events.", Page(AuditEventSchema)) },
+        errors: ["forbidden", "not_found"],
       },
     },
     async (request) =>
@@ -99,7 +100,7 @@ export function auditRoutes(api: Api, deps: Deps): void {
           summary: params
             ? "Export an organization's audit events"
             : "Export the account's own audit events",
-          ...(params ? { params } : {}),
+          ...(params ? { params, errors: ["forbidden", "not_found"] } : {}),
           querystring: ExportQuery,
           description:
             "The filtered events, newest first, streamed as JSON Lines (default) or CSV. " +

@@ -947,22 +947,106 @@ export interface operations {
                     };
                 };
             };
-            /** @description Another error of the contract, with its `code`. */
-            "4XX": {
+            /** @description `unauthenticated`: an API key was sent, and it is invalid, expired or revoked. */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                        };
+                    };
                 };
             };
-            /** @description A server fault (`internal`) or an unavailable dependency (`unavailable`). */
-            "5XX": {
+            /** @description `request_timeout`: the request did not arrive in time. */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "request_timeout";
+                        };
+                    };
+                };
+            };
+            /** @description `uri_too_long`: a value in the path is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "uri_too_long";
+                        };
+                    };
+                };
+            };
+            /** @description `rate_limited`: too many attempts: try again after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "rate_limited";
+                        };
+                    };
+                };
+            };
+            /** @description `headers_too_large`: the request headers are too large. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "headers_too_large";
+                        };
+                    };
+                };
+            };
+            /** @description `internal`: a fault on the server's side, of which nothing is revealed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "internal";
+                        };
+                    };
+                };
+            };
+            /** @description `unavailable`: the database is unreachable, the server is overloaded or shutting down: try again after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -988,31 +1072,106 @@ export interface operations {
                     };
                 };
             };
-            /** @description The database is not reachable (`unavailable`). */
+            /** @description `unauthenticated`: an API key was sent, and it is invalid, expired or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                        };
+                    };
+                };
+            };
+            /** @description `request_timeout`: the request did not arrive in time. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "request_timeout";
+                        };
+                    };
+                };
+            };
+            /** @description `uri_too_long`: a value in the path is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "uri_too_long";
+                        };
+                    };
+                };
+            };
+            /** @description `rate_limited`: too many attempts: try again after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "rate_limited";
+                        };
+                    };
+                };
+            };
+            /** @description `headers_too_large`: the request headers are too large. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "headers_too_large";
+                        };
+                    };
+                };
+            };
+            /** @description `internal`: a fault on the server's side, of which nothing is revealed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "internal";
+                        };
+                    };
+                };
+            };
+            /** @description `unavailable`: the database is unreachable, the server is overloaded or shutting down: try again after `Retry-After` seconds. */
             503: {
                 headers: {
+                    /** @description Seconds to wait. */
+                    "retry-after"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Another error of the contract, with its `code`. */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description A server fault (`internal`) or an unavailable dependency (`unavailable`). */
-            "5XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -1035,22 +1194,104 @@ export interface operations {
                     "text/plain": string;
                 };
             };
-            /** @description Another error of the contract, with its `code`. */
-            "4XX": {
+            /** @description `unauthenticated`: an API key was sent, and it is invalid, expired or revoked. */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                        };
+                    };
                 };
             };
-            /** @description A server fault (`internal`) or an unavailable dependency (`unavailable`). */
-            "5XX": {
+            /** @description `forbidden`: the caller's role, or its kind of credential, does not allow this. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "forbidden";
+                        };
+                    };
+                };
+            };
+            /** @description `request_timeout`: the request did not arrive in time. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "request_timeout";
+                        };
+                    };
+                };
+            };
+            /** @description `uri_too_long`: a value in the path is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "uri_too_long";
+                        };
+                    };
+                };
+            };
+            /** @description `headers_too_large`: the request headers are too large. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "headers_too_large";
+                        };
+                    };
+                };
+            };
+            /** @description `internal`: a fault on the server's side, of which nothing is revealed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "internal";
+                        };
+                    };
+                };
+            };
+            /** @description `unavailable`: the database is unreachable, the server is overloaded or shutting down: try again after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -1077,22 +1318,106 @@ export interface operations {
                     };
                 };
             };
-            /** @description Another error of the contract, with its `code`. */
-            "4XX": {
+            /** @description `unauthenticated`: an API key was sent, and it is invalid, expired or revoked. */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                        };
+                    };
                 };
             };
-            /** @description A server fault (`internal`) or an unavailable dependency (`unavailable`). */
-            "5XX": {
+            /** @description `request_timeout`: the request did not arrive in time. */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "request_timeout";
+                        };
+                    };
+                };
+            };
+            /** @description `uri_too_long`: a value in the path is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "uri_too_long";
+                        };
+                    };
+                };
+            };
+            /** @description `rate_limited`: too many attempts: try again after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "rate_limited";
+                        };
+                    };
+                };
+            };
+            /** @description `headers_too_large`: the request headers are too large. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "headers_too_large";
+                        };
+                    };
+                };
+            };
+            /** @description `internal`: a fault on the server's side, of which nothing is revealed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "internal";
+                        };
+                    };
+                };
+            };
+            /** @description `unavailable`: the database is unreachable, the server is overloaded or shutting down: try again after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -1126,34 +1451,161 @@ export interface operations {
                     };
                 };
             };
-            /** @description The request is invalid (`invalid_request`, with `details` per field). */
+            /** @description `invalid_request`: the request or one of its fields is invalid (`details` names the fields). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_request";
+                        };
+                    };
                 };
             };
-            /** @description The body is over 64 KiB (`payload_too_large`). */
+            /** @description `unauthenticated`: an API key was sent, and it is invalid, expired or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                        };
+                    };
+                };
+            };
+            /** @description `forbidden_origin`: a change carrying the session cookie without the web console's `Origin`. `invitation_email_mismatch`: the invitation was sent to another email address. `signup_disabled`: this instance takes new accounts by invitation only. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "forbidden_origin" | "invitation_email_mismatch" | "signup_disabled";
+                        };
+                    };
+                };
+            };
+            /** @description `not_found`: nothing by that identifier or token is visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_found";
+                        };
+                    };
+                };
+            };
+            /** @description `request_timeout`: the request did not arrive in time. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "request_timeout";
+                        };
+                    };
+                };
+            };
+            /** @description `email_taken`: another account uses this email address. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "email_taken";
+                        };
+                    };
+                };
+            };
+            /** @description `invitation_expired`: the invitation has expired. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invitation_expired";
+                        };
+                    };
+                };
+            };
+            /** @description `payload_too_large`: the body is over 64 KiB. */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                        };
+                    };
                 };
             };
-            /** @description The body is not JSON (`unsupported_media_type`). */
+            /** @description `uri_too_long`: a value in the path is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "uri_too_long";
+                        };
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: the body is not JSON. */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unsupported_media_type";
+                        };
+                    };
                 };
             };
-            /** @description Too many attempts (`rate_limited`); try again after `Retry-After` seconds. */
+            /** @description `domain_not_allowed`: the organization does not accept this email domain. `weak_password`: the new password is too weak (`details` says why). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "domain_not_allowed" | "weak_password";
+                        };
+                    };
+                };
+            };
+            /** @description `rate_limited`: too many attempts: try again after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait. */
@@ -1161,25 +1613,56 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "rate_limited";
+                        };
+                    };
                 };
             };
-            /** @description Another error of the contract, with its `code`. */
-            "4XX": {
+            /** @description `headers_too_large`: the request headers are too large. */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "headers_too_large";
+                        };
+                    };
                 };
             };
-            /** @description A server fault (`internal`) or an unavailable dependency (`unavailable`). */
-            "5XX": {
+            /** @description `internal`: a fault on the server's side, of which nothing is revealed. */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "internal";
+                        };
+                    };
+                };
+            };
+            /** @description `unavailable`: the database is unreachable, the server is overloaded or shutting down: try again after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -1211,34 +1694,105 @@ export interface operations {
                     };
                 };
             };
-            /** @description The request is invalid (`invalid_request`, with `details` per field). */
+            /** @description `invalid_request`: the request or one of its fields is invalid (`details` names the fields). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_request";
+                        };
+                    };
                 };
             };
-            /** @description The body is over 64 KiB (`payload_too_large`). */
+            /** @description `invalid_credentials`: the email or the password is wrong. `unauthenticated`: an API key was sent, and it is invalid, expired or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_credentials" | "unauthenticated";
+                        };
+                    };
+                };
+            };
+            /** @description `forbidden_origin`: a change carrying the session cookie without the web console's `Origin`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "forbidden_origin";
+                        };
+                    };
+                };
+            };
+            /** @description `request_timeout`: the request did not arrive in time. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "request_timeout";
+                        };
+                    };
+                };
+            };
+            /** @description `payload_too_large`: the body is over 64 KiB. */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                        };
+                    };
                 };
             };
-            /** @description The body is not JSON (`unsupported_media_type`). */
+            /** @description `uri_too_long`: a value in the path is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "uri_too_long";
+                        };
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: the body is not JSON. */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unsupported_media_type";
+                        };
+                    };
                 };
             };
-            /** @description Too many attempts (`rate_limited`); try again after `Retry-After` seconds. */
+            /** @description `rate_limited`: too many attempts: try again after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait. */
@@ -1246,25 +1800,56 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "rate_limited";
+                        };
+                    };
                 };
             };
-            /** @description Another error of the contract, with its `code`. */
-            "4XX": {
+            /** @description `headers_too_large`: the request headers are too large. */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "headers_too_large";
+                        };
+                    };
                 };
             };
-            /** @description A server fault (`internal`) or an unavailable dependency (`unavailable`). */
-            "5XX": {
+            /** @description `internal`: a fault on the server's side, of which nothing is revealed. */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "internal";
+                        };
+                    };
+                };
+            };
+            /** @description `unavailable`: the database is unreachable, the server is overloaded or shutting down: try again after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -1295,52 +1880,105 @@ export interface operations {
                     };
                 };
             };
-            /** @description The request is invalid (`invalid_request`, with `details` per field). */
+            /** @description `invalid_request`: the request or one of its fields is invalid (`details` names the fields). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_request";
+                        };
+                    };
                 };
             };
-            /** @description No valid session cookie or API key (`unauthenticated`). */
+            /** @description `unauthenticated`: no valid session cookie or API key. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                        };
+                    };
                 };
             };
-            /** @description The caller may not do this: `forbidden`, `forbidden_origin` (a cookie without the console's Origin), `session_not_fresh`, or a code of the operation's own. */
+            /** @description `forbidden`: the caller's role, or its kind of credential, does not allow this. `forbidden_origin`: a change carrying the session cookie without the web console's `Origin`. `invalid_password`: the password given is wrong. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "forbidden" | "forbidden_origin" | "invalid_password";
+                        };
+                    };
                 };
             };
-            /** @description The body is over 64 KiB (`payload_too_large`). */
+            /** @description `request_timeout`: the request did not arrive in time. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "request_timeout";
+                        };
+                    };
+                };
+            };
+            /** @description `payload_too_large`: the body is over 64 KiB. */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                        };
+                    };
                 };
             };
-            /** @description The body is not JSON (`unsupported_media_type`). */
+            /** @description `uri_too_long`: a value in the path is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "uri_too_long";
+                        };
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: the body is not JSON. */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unsupported_media_type";
+                        };
+                    };
                 };
             };
-            /** @description Too many attempts (`rate_limited`); try again after `Retry-After` seconds. */
+            /** @description `rate_limited`: too many attempts: try again after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait. */
@@ -1348,25 +1986,56 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "rate_limited";
+                        };
+                    };
                 };
             };
-            /** @description Another error of the contract, with its `code`. */
-            "4XX": {
+            /** @description `headers_too_large`: the request headers are too large. */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "headers_too_large";
+                        };
+                    };
                 };
             };
-            /** @description A server fault (`internal`) or an unavailable dependency (`unavailable`). */
-            "5XX": {
+            /** @description `internal`: a fault on the server's side, of which nothing is revealed. */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "internal";
+                        };
+                    };
+                };
+            };
+            /** @description `unavailable`: the database is unreachable, the server is overloaded or shutting down: try again after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -1393,34 +2062,105 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is invalid (`invalid_request`, with `details` per field). */
+            /** @description `invalid_request`: the request or one of its fields is invalid (`details` names the fields). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_request";
+                        };
+                    };
                 };
             };
-            /** @description The body is over 64 KiB (`payload_too_large`). */
+            /** @description `unauthenticated`: an API key was sent, and it is invalid, expired or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                        };
+                    };
+                };
+            };
+            /** @description `forbidden_origin`: a change carrying the session cookie without the web console's `Origin`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "forbidden_origin";
+                        };
+                    };
+                };
+            };
+            /** @description `request_timeout`: the request did not arrive in time. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "request_timeout";
+                        };
+                    };
+                };
+            };
+            /** @description `payload_too_large`: the body is over 64 KiB. */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                        };
+                    };
                 };
             };
-            /** @description The body is not JSON (`unsupported_media_type`). */
+            /** @description `uri_too_long`: a value in the path is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "uri_too_long";
+                        };
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: the body is not JSON. */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unsupported_media_type";
+                        };
+                    };
                 };
             };
-            /** @description Too many attempts (`rate_limited`); try again after `Retry-After` seconds. */
+            /** @description `rate_limited`: too many attempts: try again after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait. */
@@ -1428,25 +2168,56 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "rate_limited";
+                        };
+                    };
                 };
             };
-            /** @description Another error of the contract, with its `code`. */
-            "4XX": {
+            /** @description `headers_too_large`: the request headers are too large. */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "headers_too_large";
+                        };
+                    };
                 };
             };
-            /** @description A server fault (`internal`) or an unavailable dependency (`unavailable`). */
-            "5XX": {
+            /** @description `internal`: a fault on the server's side, of which nothing is revealed. */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "internal";
+                        };
+                    };
+                };
+            };
+            /** @description `unavailable`: the database is unreachable, the server is overloaded or shutting down: try again after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -1474,34 +2245,133 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is invalid (`invalid_request`, with `details` per field). */
+            /** @description `invalid_request`: the request or one of its fields is invalid (`details` names the fields). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_request";
+                        };
+                    };
                 };
             };
-            /** @description The body is over 64 KiB (`payload_too_large`). */
+            /** @description `unauthenticated`: an API key was sent, and it is invalid, expired or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                        };
+                    };
+                };
+            };
+            /** @description `forbidden_origin`: a change carrying the session cookie without the web console's `Origin`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "forbidden_origin";
+                        };
+                    };
+                };
+            };
+            /** @description `not_found`: nothing by that identifier or token is visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_found";
+                        };
+                    };
+                };
+            };
+            /** @description `request_timeout`: the request did not arrive in time. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "request_timeout";
+                        };
+                    };
+                };
+            };
+            /** @description `payload_too_large`: the body is over 64 KiB. */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                        };
+                    };
                 };
             };
-            /** @description The body is not JSON (`unsupported_media_type`). */
+            /** @description `uri_too_long`: a value in the path is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "uri_too_long";
+                        };
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: the body is not JSON. */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unsupported_media_type";
+                        };
+                    };
                 };
             };
-            /** @description Too many attempts (`rate_limited`); try again after `Retry-After` seconds. */
+            /** @description `weak_password`: the new password is too weak (`details` says why). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "weak_password";
+                        };
+                    };
+                };
+            };
+            /** @description `rate_limited`: too many attempts: try again after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait. */
@@ -1509,25 +2379,56 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "rate_limited";
+                        };
+                    };
                 };
             };
-            /** @description Another error of the contract, with its `code`. */
-            "4XX": {
+            /** @description `headers_too_large`: the request headers are too large. */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "headers_too_large";
+                        };
+                    };
                 };
             };
-            /** @description A server fault (`internal`) or an unavailable dependency (`unavailable`). */
-            "5XX": {
+            /** @description `internal`: a fault on the server's side, of which nothing is revealed. */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "internal";
+                        };
+                    };
+                };
+            };
+            /** @description `unavailable`: the database is unreachable, the server is overloaded or shutting down: try again after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -1554,34 +2455,133 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is invalid (`invalid_request`, with `details` per field). */
+            /** @description `invalid_request`: the request or one of its fields is invalid (`details` names the fields). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_request";
+                        };
+                    };
                 };
             };
-            /** @description The body is over 64 KiB (`payload_too_large`). */
+            /** @description `unauthenticated`: an API key was sent, and it is invalid, expired or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                        };
+                    };
+                };
+            };
+            /** @description `forbidden_origin`: a change carrying the session cookie without the web console's `Origin`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "forbidden_origin";
+                        };
+                    };
+                };
+            };
+            /** @description `not_found`: nothing by that identifier or token is visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_found";
+                        };
+                    };
+                };
+            };
+            /** @description `request_timeout`: the request did not arrive in time. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "request_timeout";
+                        };
+                    };
+                };
+            };
+            /** @description `email_taken`: another account uses this email address. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "email_taken";
+                        };
+                    };
+                };
+            };
+            /** @description `payload_too_large`: the body is over 64 KiB. */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                        };
+                    };
                 };
             };
-            /** @description The body is not JSON (`unsupported_media_type`). */
+            /** @description `uri_too_long`: a value in the path is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "uri_too_long";
+                        };
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: the body is not JSON. */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unsupported_media_type";
+                        };
+                    };
                 };
             };
-            /** @description Too many attempts (`rate_limited`); try again after `Retry-After` seconds. */
+            /** @description `rate_limited`: too many attempts: try again after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait. */
@@ -1589,25 +2589,56 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "rate_limited";
+                        };
+                    };
                 };
             };
-            /** @description Another error of the contract, with its `code`. */
-            "4XX": {
+            /** @description `headers_too_large`: the request headers are too large. */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "headers_too_large";
+                        };
+                    };
                 };
             };
-            /** @description A server fault (`internal`) or an unavailable dependency (`unavailable`). */
-            "5XX": {
+            /** @description `internal`: a fault on the server's side, of which nothing is revealed. */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "internal";
+                        };
+                    };
+                };
+            };
+            /** @description `unavailable`: the database is unreachable, the server is overloaded or shutting down: try again after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -1635,7 +2666,49 @@ export interface operations {
                     };
                 };
             };
-            /** @description Too many attempts (`rate_limited`); try again after `Retry-After` seconds. */
+            /** @description `unauthenticated`: an API key was sent, and it is invalid, expired or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                        };
+                    };
+                };
+            };
+            /** @description `request_timeout`: the request did not arrive in time. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "request_timeout";
+                        };
+                    };
+                };
+            };
+            /** @description `uri_too_long`: a value in the path is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "uri_too_long";
+                        };
+                    };
+                };
+            };
+            /** @description `rate_limited`: too many attempts: try again after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait. */
@@ -1643,25 +2716,56 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "rate_limited";
+                        };
+                    };
                 };
             };
-            /** @description Another error of the contract, with its `code`. */
-            "4XX": {
+            /** @description `headers_too_large`: the request headers are too large. */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "headers_too_large";
+                        };
+                    };
                 };
             };
-            /** @description A server fault (`internal`) or an unavailable dependency (`unavailable`). */
-            "5XX": {
+            /** @description `internal`: a fault on the server's side, of which nothing is revealed. */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "internal";
+                        };
+                    };
+                };
+            };
+            /** @description `unavailable`: the database is unreachable, the server is overloaded or shutting down: try again after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -1686,25 +2790,77 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is invalid (`invalid_request`, with `details` per field). */
+            /** @description `invalid_request`: the request or one of its fields is invalid (`details` names the fields). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_request";
+                        };
+                    };
                 };
             };
-            /** @description Nothing by that identifier is visible to the caller (`not_found`). */
+            /** @description `unauthenticated`: an API key was sent, and it is invalid, expired or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                        };
+                    };
+                };
+            };
+            /** @description `not_found`: nothing by that identifier or token is visible to the caller. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_found";
+                        };
+                    };
                 };
             };
-            /** @description Too many attempts (`rate_limited`); try again after `Retry-After` seconds. */
+            /** @description `request_timeout`: the request did not arrive in time. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "request_timeout";
+                        };
+                    };
+                };
+            };
+            /** @description `uri_too_long`: a value in the path is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "uri_too_long";
+                        };
+                    };
+                };
+            };
+            /** @description `rate_limited`: too many attempts: try again after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait. */
@@ -1712,34 +2868,70 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "rate_limited";
+                        };
+                    };
                 };
             };
-            /** @description Another error of the contract, with its `code`. */
-            "4XX": {
+            /** @description `headers_too_large`: the request headers are too large. */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "headers_too_large";
+                        };
+                    };
                 };
             };
-            /** @description A server fault (`internal`) or an unavailable dependency (`unavailable`). */
-            "5XX": {
+            /** @description `internal`: a fault on the server's side, of which nothing is revealed. */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "internal";
+                        };
+                    };
                 };
             };
-            /** @description Any answer other than the redirect is an error of the contract. */
+            /** @description `unavailable`: the database is unreachable, the server is overloaded or shutting down: try again after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unavailable";
+                        };
+                    };
+                };
+            };
+            /** @description Any answer other than the redirect is one of the errors above. */
             default: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_request" | "unauthenticated" | "not_found" | "request_timeout" | "uri_too_long" | "rate_limited" | "headers_too_large" | "internal" | "unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -1764,25 +2956,77 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is invalid (`invalid_request`, with `details` per field). */
+            /** @description `invalid_request`: the request or one of its fields is invalid (`details` names the fields). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_request";
+                        };
+                    };
                 };
             };
-            /** @description Nothing by that identifier is visible to the caller (`not_found`). */
+            /** @description `unauthenticated`: an API key was sent, and it is invalid, expired or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                        };
+                    };
+                };
+            };
+            /** @description `not_found`: nothing by that identifier or token is visible to the caller. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_found";
+                        };
+                    };
                 };
             };
-            /** @description Too many attempts (`rate_limited`); try again after `Retry-After` seconds. */
+            /** @description `request_timeout`: the request did not arrive in time. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "request_timeout";
+                        };
+                    };
+                };
+            };
+            /** @description `uri_too_long`: a value in the path is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "uri_too_long";
+                        };
+                    };
+                };
+            };
+            /** @description `rate_limited`: too many attempts: try again after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait. */
@@ -1790,34 +3034,70 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "rate_limited";
+                        };
+                    };
                 };
             };
-            /** @description Another error of the contract, with its `code`. */
-            "4XX": {
+            /** @description `headers_too_large`: the request headers are too large. */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "headers_too_large";
+                        };
+                    };
                 };
             };
-            /** @description A server fault (`internal`) or an unavailable dependency (`unavailable`). */
-            "5XX": {
+            /** @description `internal`: a fault on the server's side, of which nothing is revealed. */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "internal";
+                        };
+                    };
                 };
             };
-            /** @description Any answer other than the redirect is an error of the contract. */
+            /** @description `unavailable`: the database is unreachable, the server is overloaded or shutting down: try again after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unavailable";
+                        };
+                    };
+                };
+            };
+            /** @description Any answer other than the redirect is one of the errors above. */
             default: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_request" | "unauthenticated" | "not_found" | "request_timeout" | "uri_too_long" | "rate_limited" | "headers_too_large" | "internal" | "unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -1840,25 +3120,49 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
-            /** @description No valid session cookie or API key (`unauthenticated`). */
+            /** @description `unauthenticated`: no valid session cookie or API key. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                        };
+                    };
                 };
             };
-            /** @description The caller may not do this: `forbidden`, `forbidden_origin` (a cookie without the console's Origin), `session_not_fresh`, or a code of the operation's own. */
-            403: {
+            /** @description `request_timeout`: the request did not arrive in time. */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "request_timeout";
+                        };
+                    };
                 };
             };
-            /** @description Too many attempts (`rate_limited`); try again after `Retry-After` seconds. */
+            /** @description `uri_too_long`: a value in the path is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "uri_too_long";
+                        };
+                    };
+                };
+            };
+            /** @description `rate_limited`: too many attempts: try again after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait. */
@@ -1866,25 +3170,56 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "rate_limited";
+                        };
+                    };
                 };
             };
-            /** @description Another error of the contract, with its `code`. */
-            "4XX": {
+            /** @description `headers_too_large`: the request headers are too large. */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "headers_too_large";
+                        };
+                    };
                 };
             };
-            /** @description A server fault (`internal`) or an unavailable dependency (`unavailable`). */
-            "5XX": {
+            /** @description `internal`: a fault on the server's side, of which nothing is revealed. */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "internal";
+                        };
+                    };
+                };
+            };
+            /** @description `unavailable`: the database is unreachable, the server is overloaded or shutting down: try again after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -1905,25 +3240,119 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description No valid session cookie or API key (`unauthenticated`). */
+            /** @description `invalid_request`: the request or one of its fields is invalid (`details` names the fields). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_request";
+                        };
+                    };
+                };
+            };
+            /** @description `unauthenticated`: no valid session cookie or API key. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                        };
+                    };
                 };
             };
-            /** @description The caller may not do this: `forbidden`, `forbidden_origin` (a cookie without the console's Origin), `session_not_fresh`, or a code of the operation's own. */
+            /** @description `forbidden_origin`: a change carrying the session cookie without the web console's `Origin`. `session_not_fresh`: the session must have signed in recently: confirm the password with `POST /api/v1/auth/reauthenticate` (an API key never counts as fresh). */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "forbidden_origin" | "session_not_fresh";
+                        };
+                    };
                 };
             };
-            /** @description Too many attempts (`rate_limited`); try again after `Retry-After` seconds. */
+            /** @description `request_timeout`: the request did not arrive in time. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "request_timeout";
+                        };
+                    };
+                };
+            };
+            /** @description `last_owner`: it would leave an organization without an owner. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "last_owner";
+                        };
+                    };
+                };
+            };
+            /** @description `payload_too_large`: the body is over 64 KiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                        };
+                    };
+                };
+            };
+            /** @description `uri_too_long`: a value in the path is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "uri_too_long";
+                        };
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: the body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unsupported_media_type";
+                        };
+                    };
+                };
+            };
+            /** @description `rate_limited`: too many attempts: try again after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait. */
@@ -1931,25 +3360,56 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "rate_limited";
+                        };
+                    };
                 };
             };
-            /** @description Another error of the contract, with its `code`. */
-            "4XX": {
+            /** @description `headers_too_large`: the request headers are too large. */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "headers_too_large";
+                        };
+                    };
                 };
             };
-            /** @description A server fault (`internal`) or an unavailable dependency (`unavailable`). */
-            "5XX": {
+            /** @description `internal`: a fault on the server's side, of which nothing is revealed. */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "internal";
+                        };
+                    };
+                };
+            };
+            /** @description `unavailable`: the database is unreachable, the server is overloaded or shutting down: try again after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -1978,52 +3438,105 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
-            /** @description The request is invalid (`invalid_request`, with `details` per field). */
+            /** @description `invalid_request`: the request or one of its fields is invalid (`details` names the fields). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_request";
+                        };
+                    };
                 };
             };
-            /** @description No valid session cookie or API key (`unauthenticated`). */
+            /** @description `unauthenticated`: no valid session cookie or API key. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                        };
+                    };
                 };
             };
-            /** @description The caller may not do this: `forbidden`, `forbidden_origin` (a cookie without the console's Origin), `session_not_fresh`, or a code of the operation's own. */
+            /** @description `forbidden`: the caller's role, or its kind of credential, does not allow this. `forbidden_origin`: a change carrying the session cookie without the web console's `Origin`. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "forbidden" | "forbidden_origin";
+                        };
+                    };
                 };
             };
-            /** @description The body is over 64 KiB (`payload_too_large`). */
+            /** @description `request_timeout`: the request did not arrive in time. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "request_timeout";
+                        };
+                    };
+                };
+            };
+            /** @description `payload_too_large`: the body is over 64 KiB. */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                        };
+                    };
                 };
             };
-            /** @description The body is not JSON (`unsupported_media_type`). */
+            /** @description `uri_too_long`: a value in the path is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "uri_too_long";
+                        };
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: the body is not JSON. */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unsupported_media_type";
+                        };
+                    };
                 };
             };
-            /** @description Too many attempts (`rate_limited`); try again after `Retry-After` seconds. */
+            /** @description `rate_limited`: too many attempts: try again after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait. */
@@ -2031,25 +3544,56 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "rate_limited";
+                        };
+                    };
                 };
             };
-            /** @description Another error of the contract, with its `code`. */
-            "4XX": {
+            /** @description `headers_too_large`: the request headers are too large. */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "headers_too_large";
+                        };
+                    };
                 };
             };
-            /** @description A server fault (`internal`) or an unavailable dependency (`unavailable`). */
-            "5XX": {
+            /** @description `internal`: a fault on the server's side, of which nothing is revealed. */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "internal";
+                        };
+                    };
+                };
+            };
+            /** @description `unavailable`: the database is unreachable, the server is overloaded or shutting down: try again after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -2076,52 +3620,119 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is invalid (`invalid_request`, with `details` per field). */
+            /** @description `invalid_request`: the request or one of its fields is invalid (`details` names the fields). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_request";
+                        };
+                    };
                 };
             };
-            /** @description No valid session cookie or API key (`unauthenticated`). */
+            /** @description `unauthenticated`: no valid session cookie or API key. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                        };
+                    };
                 };
             };
-            /** @description The caller may not do this: `forbidden`, `forbidden_origin` (a cookie without the console's Origin), `session_not_fresh`, or a code of the operation's own. */
+            /** @description `forbidden_origin`: a change carrying the session cookie without the web console's `Origin`. `session_not_fresh`: the session must have signed in recently: confirm the password with `POST /api/v1/auth/reauthenticate` (an API key never counts as fresh). */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "forbidden_origin" | "session_not_fresh";
+                        };
+                    };
                 };
             };
-            /** @description The body is over 64 KiB (`payload_too_large`). */
+            /** @description `request_timeout`: the request did not arrive in time. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "request_timeout";
+                        };
+                    };
+                };
+            };
+            /** @description `email_taken`: another account uses this email address. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "email_taken";
+                        };
+                    };
+                };
+            };
+            /** @description `payload_too_large`: the body is over 64 KiB. */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                        };
+                    };
                 };
             };
-            /** @description The body is not JSON (`unsupported_media_type`). */
+            /** @description `uri_too_long`: a value in the path is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "uri_too_long";
+                        };
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: the body is not JSON. */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unsupported_media_type";
+                        };
+                    };
                 };
             };
-            /** @description Too many attempts (`rate_limited`); try again after `Retry-After` seconds. */
+            /** @description `rate_limited`: too many attempts: try again after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait. */
@@ -2129,25 +3740,56 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "rate_limited";
+                        };
+                    };
                 };
             };
-            /** @description Another error of the contract, with its `code`. */
-            "4XX": {
+            /** @description `headers_too_large`: the request headers are too large. */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "headers_too_large";
+                        };
+                    };
                 };
             };
-            /** @description A server fault (`internal`) or an unavailable dependency (`unavailable`). */
-            "5XX": {
+            /** @description `internal`: a fault on the server's side, of which nothing is revealed. */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "internal";
+                        };
+                    };
+                };
+            };
+            /** @description `unavailable`: the database is unreachable, the server is overloaded or shutting down: try again after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -2168,25 +3810,119 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description No valid session cookie or API key (`unauthenticated`). */
+            /** @description `invalid_request`: the request or one of its fields is invalid (`details` names the fields). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_request";
+                        };
+                    };
+                };
+            };
+            /** @description `unauthenticated`: no valid session cookie or API key. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                        };
+                    };
                 };
             };
-            /** @description The caller may not do this: `forbidden`, `forbidden_origin` (a cookie without the console's Origin), `session_not_fresh`, or a code of the operation's own. */
+            /** @description `forbidden`: the caller's role, or its kind of credential, does not allow this. `forbidden_origin`: a change carrying the session cookie without the web console's `Origin`. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "forbidden" | "forbidden_origin";
+                        };
+                    };
                 };
             };
-            /** @description Too many attempts (`rate_limited`); try again after `Retry-After` seconds. */
+            /** @description `request_timeout`: the request did not arrive in time. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "request_timeout";
+                        };
+                    };
+                };
+            };
+            /** @description `conflict`: the change conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "conflict";
+                        };
+                    };
+                };
+            };
+            /** @description `payload_too_large`: the body is over 64 KiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                        };
+                    };
+                };
+            };
+            /** @description `uri_too_long`: a value in the path is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "uri_too_long";
+                        };
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: the body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unsupported_media_type";
+                        };
+                    };
+                };
+            };
+            /** @description `rate_limited`: too many attempts: try again after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait. */
@@ -2194,25 +3930,56 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "rate_limited";
+                        };
+                    };
                 };
             };
-            /** @description Another error of the contract, with its `code`. */
-            "4XX": {
+            /** @description `headers_too_large`: the request headers are too large. */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "headers_too_large";
+                        };
+                    };
                 };
             };
-            /** @description A server fault (`internal`) or an unavailable dependency (`unavailable`). */
-            "5XX": {
+            /** @description `internal`: a fault on the server's side, of which nothing is revealed. */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "internal";
+                        };
+                    };
+                };
+            };
+            /** @description `unavailable`: the database is unreachable, the server is overloaded or shutting down: try again after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -2241,52 +4008,119 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is invalid (`invalid_request`, with `details` per field). */
+            /** @description `invalid_request`: the request or one of its fields is invalid (`details` names the fields). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_request";
+                        };
+                    };
                 };
             };
-            /** @description No valid session cookie or API key (`unauthenticated`). */
+            /** @description `unauthenticated`: no valid session cookie or API key. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                        };
+                    };
                 };
             };
-            /** @description The caller may not do this: `forbidden`, `forbidden_origin` (a cookie without the console's Origin), `session_not_fresh`, or a code of the operation's own. */
+            /** @description `forbidden_origin`: a change carrying the session cookie without the web console's `Origin`. `invalid_password`: the password given is wrong. `session_not_fresh`: the session must have signed in recently: confirm the password with `POST /api/v1/auth/reauthenticate` (an API key never counts as fresh). */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "forbidden_origin" | "invalid_password" | "session_not_fresh";
+                        };
+                    };
                 };
             };
-            /** @description The body is over 64 KiB (`payload_too_large`). */
+            /** @description `request_timeout`: the request did not arrive in time. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "request_timeout";
+                        };
+                    };
+                };
+            };
+            /** @description `payload_too_large`: the body is over 64 KiB. */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                        };
+                    };
                 };
             };
-            /** @description The body is not JSON (`unsupported_media_type`). */
+            /** @description `uri_too_long`: a value in the path is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "uri_too_long";
+                        };
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: the body is not JSON. */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unsupported_media_type";
+                        };
+                    };
                 };
             };
-            /** @description Too many attempts (`rate_limited`); try again after `Retry-After` seconds. */
+            /** @description `weak_password`: the new password is too weak (`details` says why). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "weak_password";
+                        };
+                    };
+                };
+            };
+            /** @description `rate_limited`: too many attempts: try again after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait. */
@@ -2294,25 +4128,56 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "rate_limited";
+                        };
+                    };
                 };
             };
-            /** @description Another error of the contract, with its `code`. */
-            "4XX": {
+            /** @description `headers_too_large`: the request headers are too large. */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "headers_too_large";
+                        };
+                    };
                 };
             };
-            /** @description A server fault (`internal`) or an unavailable dependency (`unavailable`). */
-            "5XX": {
+            /** @description `internal`: a fault on the server's side, of which nothing is revealed. */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "internal";
+                        };
+                    };
+                };
+            };
+            /** @description `unavailable`: the database is unreachable, the server is overloaded or shutting down: try again after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -2333,25 +4198,105 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description No valid session cookie or API key (`unauthenticated`). */
+            /** @description `invalid_request`: the request or one of its fields is invalid (`details` names the fields). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_request";
+                        };
+                    };
+                };
+            };
+            /** @description `unauthenticated`: no valid session cookie or API key. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                        };
+                    };
                 };
             };
-            /** @description The caller may not do this: `forbidden`, `forbidden_origin` (a cookie without the console's Origin), `session_not_fresh`, or a code of the operation's own. */
+            /** @description `forbidden`: the caller's role, or its kind of credential, does not allow this. `forbidden_origin`: a change carrying the session cookie without the web console's `Origin`. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "forbidden" | "forbidden_origin";
+                        };
+                    };
                 };
             };
-            /** @description Too many attempts (`rate_limited`); try again after `Retry-After` seconds. */
+            /** @description `request_timeout`: the request did not arrive in time. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "request_timeout";
+                        };
+                    };
+                };
+            };
+            /** @description `payload_too_large`: the body is over 64 KiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                        };
+                    };
+                };
+            };
+            /** @description `uri_too_long`: a value in the path is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "uri_too_long";
+                        };
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: the body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unsupported_media_type";
+                        };
+                    };
+                };
+            };
+            /** @description `rate_limited`: too many attempts: try again after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait. */
@@ -2359,25 +4304,56 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "rate_limited";
+                        };
+                    };
                 };
             };
-            /** @description Another error of the contract, with its `code`. */
-            "4XX": {
+            /** @description `headers_too_large`: the request headers are too large. */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "headers_too_large";
+                        };
+                    };
                 };
             };
-            /** @description A server fault (`internal`) or an unavailable dependency (`unavailable`). */
-            "5XX": {
+            /** @description `internal`: a fault on the server's side, of which nothing is revealed. */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "internal";
+                        };
+                    };
+                };
+            };
+            /** @description `unavailable`: the database is unreachable, the server is overloaded or shutting down: try again after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -2407,34 +4383,77 @@ export interface operations {
                     };
                 };
             };
-            /** @description The request is invalid (`invalid_request`, with `details` per field). */
+            /** @description `invalid_request`: the request or one of its fields is invalid (`details` names the fields). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_request";
+                        };
+                    };
                 };
             };
-            /** @description No valid session cookie or API key (`unauthenticated`). */
+            /** @description `unauthenticated`: no valid session cookie or API key. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                        };
+                    };
                 };
             };
-            /** @description The caller may not do this: `forbidden`, `forbidden_origin` (a cookie without the console's Origin), `session_not_fresh`, or a code of the operation's own. */
+            /** @description `forbidden`: the caller's role, or its kind of credential, does not allow this. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "forbidden";
+                        };
+                    };
                 };
             };
-            /** @description Too many attempts (`rate_limited`); try again after `Retry-After` seconds. */
+            /** @description `request_timeout`: the request did not arrive in time. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "request_timeout";
+                        };
+                    };
+                };
+            };
+            /** @description `uri_too_long`: a value in the path is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "uri_too_long";
+                        };
+                    };
+                };
+            };
+            /** @description `rate_limited`: too many attempts: try again after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait. */
@@ -2442,25 +4461,56 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "rate_limited";
+                        };
+                    };
                 };
             };
-            /** @description Another error of the contract, with its `code`. */
-            "4XX": {
+            /** @description `headers_too_large`: the request headers are too large. */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "headers_too_large";
+                        };
+                    };
                 };
             };
-            /** @description A server fault (`internal`) or an unavailable dependency (`unavailable`). */
-            "5XX": {
+            /** @description `internal`: a fault on the server's side, of which nothing is revealed. */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "internal";
+                        };
+                    };
+                };
+            };
+            /** @description `unavailable`: the database is unreachable, the server is overloaded or shutting down: try again after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -2481,25 +4531,105 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description No valid session cookie or API key (`unauthenticated`). */
+            /** @description `invalid_request`: the request or one of its fields is invalid (`details` names the fields). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_request";
+                        };
+                    };
+                };
+            };
+            /** @description `unauthenticated`: no valid session cookie or API key. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                        };
+                    };
                 };
             };
-            /** @description The caller may not do this: `forbidden`, `forbidden_origin` (a cookie without the console's Origin), `session_not_fresh`, or a code of the operation's own. */
+            /** @description `forbidden_origin`: a change carrying the session cookie without the web console's `Origin`. `session_not_fresh`: the session must have signed in recently: confirm the password with `POST /api/v1/auth/reauthenticate` (an API key never counts as fresh). */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "forbidden_origin" | "session_not_fresh";
+                        };
+                    };
                 };
             };
-            /** @description Too many attempts (`rate_limited`); try again after `Retry-After` seconds. */
+            /** @description `request_timeout`: the request did not arrive in time. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "request_timeout";
+                        };
+                    };
+                };
+            };
+            /** @description `payload_too_large`: the body is over 64 KiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                        };
+                    };
+                };
+            };
+            /** @description `uri_too_long`: a value in the path is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "uri_too_long";
+                        };
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: the body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unsupported_media_type";
+                        };
+                    };
+                };
+            };
+            /** @description `rate_limited`: too many attempts: try again after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait. */
@@ -2507,25 +4637,56 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "rate_limited";
+                        };
+                    };
                 };
             };
-            /** @description Another error of the contract, with its `code`. */
-            "4XX": {
+            /** @description `headers_too_large`: the request headers are too large. */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "headers_too_large";
+                        };
+                    };
                 };
             };
-            /** @description A server fault (`internal`) or an unavailable dependency (`unavailable`). */
-            "5XX": {
+            /** @description `internal`: a fault on the server's side, of which nothing is revealed. */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "internal";
+                        };
+                    };
+                };
+            };
+            /** @description `unavailable`: the database is unreachable, the server is overloaded or shutting down: try again after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -2548,43 +4709,119 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is invalid (`invalid_request`, with `details` per field). */
+            /** @description `invalid_request`: the request or one of its fields is invalid (`details` names the fields). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_request";
+                        };
+                    };
                 };
             };
-            /** @description No valid session cookie or API key (`unauthenticated`). */
+            /** @description `unauthenticated`: no valid session cookie or API key. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                        };
+                    };
                 };
             };
-            /** @description The caller may not do this: `forbidden`, `forbidden_origin` (a cookie without the console's Origin), `session_not_fresh`, or a code of the operation's own. */
+            /** @description `forbidden`: the caller's role, or its kind of credential, does not allow this. `forbidden_origin`: a change carrying the session cookie without the web console's `Origin`. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "forbidden" | "forbidden_origin";
+                        };
+                    };
                 };
             };
-            /** @description Nothing by that identifier is visible to the caller (`not_found`). */
+            /** @description `not_found`: nothing by that identifier or token is visible to the caller. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_found";
+                        };
+                    };
                 };
             };
-            /** @description Too many attempts (`rate_limited`); try again after `Retry-After` seconds. */
+            /** @description `request_timeout`: the request did not arrive in time. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "request_timeout";
+                        };
+                    };
+                };
+            };
+            /** @description `payload_too_large`: the body is over 64 KiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                        };
+                    };
+                };
+            };
+            /** @description `uri_too_long`: a value in the path is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "uri_too_long";
+                        };
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: the body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unsupported_media_type";
+                        };
+                    };
+                };
+            };
+            /** @description `rate_limited`: too many attempts: try again after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait. */
@@ -2592,25 +4829,56 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "rate_limited";
+                        };
+                    };
                 };
             };
-            /** @description Another error of the contract, with its `code`. */
-            "4XX": {
+            /** @description `headers_too_large`: the request headers are too large. */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "headers_too_large";
+                        };
+                    };
                 };
             };
-            /** @description A server fault (`internal`) or an unavailable dependency (`unavailable`). */
-            "5XX": {
+            /** @description `internal`: a fault on the server's side, of which nothing is revealed. */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "internal";
+                        };
+                    };
+                };
+            };
+            /** @description `unavailable`: the database is unreachable, the server is overloaded or shutting down: try again after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -2640,52 +4908,119 @@ export interface operations {
                     "application/json": components["schemas"]["Organization"];
                 };
             };
-            /** @description The request is invalid (`invalid_request`, with `details` per field). */
+            /** @description `invalid_request`: the request or one of its fields is invalid (`details` names the fields). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_request";
+                        };
+                    };
                 };
             };
-            /** @description No valid session cookie or API key (`unauthenticated`). */
+            /** @description `unauthenticated`: no valid session cookie or API key. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                        };
+                    };
                 };
             };
-            /** @description The caller may not do this: `forbidden`, `forbidden_origin` (a cookie without the console's Origin), `session_not_fresh`, or a code of the operation's own. */
+            /** @description `forbidden`: the caller's role, or its kind of credential, does not allow this. `forbidden_origin`: a change carrying the session cookie without the web console's `Origin`. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "forbidden" | "forbidden_origin";
+                        };
+                    };
                 };
             };
-            /** @description The body is over 64 KiB (`payload_too_large`). */
+            /** @description `request_timeout`: the request did not arrive in time. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "request_timeout";
+                        };
+                    };
+                };
+            };
+            /** @description `conflict`: the change conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "conflict";
+                        };
+                    };
+                };
+            };
+            /** @description `payload_too_large`: the body is over 64 KiB. */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                        };
+                    };
                 };
             };
-            /** @description The body is not JSON (`unsupported_media_type`). */
+            /** @description `uri_too_long`: a value in the path is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "uri_too_long";
+                        };
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: the body is not JSON. */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unsupported_media_type";
+                        };
+                    };
                 };
             };
-            /** @description Too many attempts (`rate_limited`); try again after `Retry-After` seconds. */
+            /** @description `rate_limited`: too many attempts: try again after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait. */
@@ -2693,25 +5028,56 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "rate_limited";
+                        };
+                    };
                 };
             };
-            /** @description Another error of the contract, with its `code`. */
-            "4XX": {
+            /** @description `headers_too_large`: the request headers are too large. */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "headers_too_large";
+                        };
+                    };
                 };
             };
-            /** @description A server fault (`internal`) or an unavailable dependency (`unavailable`). */
-            "5XX": {
+            /** @description `internal`: a fault on the server's side, of which nothing is revealed. */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "internal";
+                        };
+                    };
+                };
+            };
+            /** @description `unavailable`: the database is unreachable, the server is overloaded or shutting down: try again after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -2736,43 +5102,91 @@ export interface operations {
                     "application/json": components["schemas"]["Organization"];
                 };
             };
-            /** @description The request is invalid (`invalid_request`, with `details` per field). */
+            /** @description `invalid_request`: the request or one of its fields is invalid (`details` names the fields). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_request";
+                        };
+                    };
                 };
             };
-            /** @description No valid session cookie or API key (`unauthenticated`). */
+            /** @description `unauthenticated`: no valid session cookie or API key. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                        };
+                    };
                 };
             };
-            /** @description The caller may not do this: `forbidden`, `forbidden_origin` (a cookie without the console's Origin), `session_not_fresh`, or a code of the operation's own. */
+            /** @description `forbidden`: the caller's role, or its kind of credential, does not allow this. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "forbidden";
+                        };
+                    };
                 };
             };
-            /** @description Nothing by that identifier is visible to the caller (`not_found`). */
+            /** @description `not_found`: nothing by that identifier or token is visible to the caller. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_found";
+                        };
+                    };
                 };
             };
-            /** @description Too many attempts (`rate_limited`); try again after `Retry-After` seconds. */
+            /** @description `request_timeout`: the request did not arrive in time. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "request_timeout";
+                        };
+                    };
+                };
+            };
+            /** @description `uri_too_long`: a value in the path is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "uri_too_long";
+                        };
+                    };
+                };
+            };
+            /** @description `rate_limited`: too many attempts: try again after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait. */
@@ -2780,25 +5194,56 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "rate_limited";
+                        };
+                    };
                 };
             };
-            /** @description Another error of the contract, with its `code`. */
-            "4XX": {
+            /** @description `headers_too_large`: the request headers are too large. */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "headers_too_large";
+                        };
+                    };
                 };
             };
-            /** @description A server fault (`internal`) or an unavailable dependency (`unavailable`). */
-            "5XX": {
+            /** @description `internal`: a fault on the server's side, of which nothing is revealed. */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "internal";
+                        };
+                    };
+                };
+            };
+            /** @description `unavailable`: the database is unreachable, the server is overloaded or shutting down: try again after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -2821,43 +5266,119 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is invalid (`invalid_request`, with `details` per field). */
+            /** @description `invalid_request`: the request or one of its fields is invalid (`details` names the fields). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_request";
+                        };
+                    };
                 };
             };
-            /** @description No valid session cookie or API key (`unauthenticated`). */
+            /** @description `unauthenticated`: no valid session cookie or API key. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                        };
+                    };
                 };
             };
-            /** @description The caller may not do this: `forbidden`, `forbidden_origin` (a cookie without the console's Origin), `session_not_fresh`, or a code of the operation's own. */
+            /** @description `forbidden`: the caller's role, or its kind of credential, does not allow this. `forbidden_origin`: a change carrying the session cookie without the web console's `Origin`. `session_not_fresh`: the session must have signed in recently: confirm the password with `POST /api/v1/auth/reauthenticate` (an API key never counts as fresh). */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "forbidden" | "forbidden_origin" | "session_not_fresh";
+                        };
+                    };
                 };
             };
-            /** @description Nothing by that identifier is visible to the caller (`not_found`). */
+            /** @description `not_found`: nothing by that identifier or token is visible to the caller. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_found";
+                        };
+                    };
                 };
             };
-            /** @description Too many attempts (`rate_limited`); try again after `Retry-After` seconds. */
+            /** @description `request_timeout`: the request did not arrive in time. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "request_timeout";
+                        };
+                    };
+                };
+            };
+            /** @description `payload_too_large`: the body is over 64 KiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                        };
+                    };
+                };
+            };
+            /** @description `uri_too_long`: a value in the path is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "uri_too_long";
+                        };
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: the body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unsupported_media_type";
+                        };
+                    };
+                };
+            };
+            /** @description `rate_limited`: too many attempts: try again after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait. */
@@ -2865,25 +5386,56 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "rate_limited";
+                        };
+                    };
                 };
             };
-            /** @description Another error of the contract, with its `code`. */
-            "4XX": {
+            /** @description `headers_too_large`: the request headers are too large. */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "headers_too_large";
+                        };
+                    };
                 };
             };
-            /** @description A server fault (`internal`) or an unavailable dependency (`unavailable`). */
-            "5XX": {
+            /** @description `internal`: a fault on the server's side, of which nothing is revealed. */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "internal";
+                        };
+                    };
+                };
+            };
+            /** @description `unavailable`: the database is unreachable, the server is overloaded or shutting down: try again after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -2916,61 +5468,133 @@ export interface operations {
                     "application/json": components["schemas"]["Organization"];
                 };
             };
-            /** @description The request is invalid (`invalid_request`, with `details` per field). */
+            /** @description `invalid_request`: the request or one of its fields is invalid (`details` names the fields). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_request";
+                        };
+                    };
                 };
             };
-            /** @description No valid session cookie or API key (`unauthenticated`). */
+            /** @description `unauthenticated`: no valid session cookie or API key. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                        };
+                    };
                 };
             };
-            /** @description The caller may not do this: `forbidden`, `forbidden_origin` (a cookie without the console's Origin), `session_not_fresh`, or a code of the operation's own. */
+            /** @description `forbidden`: the caller's role, or its kind of credential, does not allow this. `forbidden_origin`: a change carrying the session cookie without the web console's `Origin`. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "forbidden" | "forbidden_origin";
+                        };
+                    };
                 };
             };
-            /** @description Nothing by that identifier is visible to the caller (`not_found`). */
+            /** @description `not_found`: nothing by that identifier or token is visible to the caller. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_found";
+                        };
+                    };
                 };
             };
-            /** @description The body is over 64 KiB (`payload_too_large`). */
+            /** @description `request_timeout`: the request did not arrive in time. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "request_timeout";
+                        };
+                    };
+                };
+            };
+            /** @description `conflict`: the change conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "conflict";
+                        };
+                    };
+                };
+            };
+            /** @description `payload_too_large`: the body is over 64 KiB. */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                        };
+                    };
                 };
             };
-            /** @description The body is not JSON (`unsupported_media_type`). */
+            /** @description `uri_too_long`: a value in the path is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "uri_too_long";
+                        };
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: the body is not JSON. */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unsupported_media_type";
+                        };
+                    };
                 };
             };
-            /** @description Too many attempts (`rate_limited`); try again after `Retry-After` seconds. */
+            /** @description `rate_limited`: too many attempts: try again after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait. */
@@ -2978,25 +5602,56 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "rate_limited";
+                        };
+                    };
                 };
             };
-            /** @description Another error of the contract, with its `code`. */
-            "4XX": {
+            /** @description `headers_too_large`: the request headers are too large. */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "headers_too_large";
+                        };
+                    };
                 };
             };
-            /** @description A server fault (`internal`) or an unavailable dependency (`unavailable`). */
-            "5XX": {
+            /** @description `internal`: a fault on the server's side, of which nothing is revealed. */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "internal";
+                        };
+                    };
+                };
+            };
+            /** @description `unavailable`: the database is unreachable, the server is overloaded or shutting down: try again after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -3035,34 +5690,63 @@ export interface operations {
                     };
                 };
             };
-            /** @description The request is invalid (`invalid_request`, with `details` per field). */
+            /** @description `invalid_request`: the request or one of its fields is invalid (`details` names the fields). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_request";
+                        };
+                    };
                 };
             };
-            /** @description No valid session cookie or API key (`unauthenticated`). */
+            /** @description `unauthenticated`: no valid session cookie or API key. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                        };
+                    };
                 };
             };
-            /** @description The caller may not do this: `forbidden`, `forbidden_origin` (a cookie without the console's Origin), `session_not_fresh`, or a code of the operation's own. */
-            403: {
+            /** @description `request_timeout`: the request did not arrive in time. */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "request_timeout";
+                        };
+                    };
                 };
             };
-            /** @description Too many attempts (`rate_limited`); try again after `Retry-After` seconds. */
+            /** @description `uri_too_long`: a value in the path is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "uri_too_long";
+                        };
+                    };
+                };
+            };
+            /** @description `rate_limited`: too many attempts: try again after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait. */
@@ -3070,25 +5754,56 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "rate_limited";
+                        };
+                    };
                 };
             };
-            /** @description Another error of the contract, with its `code`. */
-            "4XX": {
+            /** @description `headers_too_large`: the request headers are too large. */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "headers_too_large";
+                        };
+                    };
                 };
             };
-            /** @description A server fault (`internal`) or an unavailable dependency (`unavailable`). */
-            "5XX": {
+            /** @description `internal`: a fault on the server's side, of which nothing is revealed. */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "internal";
+                        };
+                    };
+                };
+            };
+            /** @description `unavailable`: the database is unreachable, the server is overloaded or shutting down: try again after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -3121,43 +5836,91 @@ export interface operations {
                     };
                 };
             };
-            /** @description The request is invalid (`invalid_request`, with `details` per field). */
+            /** @description `invalid_request`: the request or one of its fields is invalid (`details` names the fields). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_request";
+                        };
+                    };
                 };
             };
-            /** @description No valid session cookie or API key (`unauthenticated`). */
+            /** @description `unauthenticated`: no valid session cookie or API key. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                        };
+                    };
                 };
             };
-            /** @description The caller may not do this: `forbidden`, `forbidden_origin` (a cookie without the console's Origin), `session_not_fresh`, or a code of the operation's own. */
+            /** @description `forbidden`: the caller's role, or its kind of credential, does not allow this. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "forbidden";
+                        };
+                    };
                 };
             };
-            /** @description Nothing by that identifier is visible to the caller (`not_found`). */
+            /** @description `not_found`: nothing by that identifier or token is visible to the caller. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_found";
+                        };
+                    };
                 };
             };
-            /** @description Too many attempts (`rate_limited`); try again after `Retry-After` seconds. */
+            /** @description `request_timeout`: the request did not arrive in time. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "request_timeout";
+                        };
+                    };
+                };
+            };
+            /** @description `uri_too_long`: a value in the path is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "uri_too_long";
+                        };
+                    };
+                };
+            };
+            /** @description `rate_limited`: too many attempts: try again after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait. */
@@ -3165,25 +5928,56 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "rate_limited";
+                        };
+                    };
                 };
             };
-            /** @description Another error of the contract, with its `code`. */
-            "4XX": {
+            /** @description `headers_too_large`: the request headers are too large. */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "headers_too_large";
+                        };
+                    };
                 };
             };
-            /** @description A server fault (`internal`) or an unavailable dependency (`unavailable`). */
-            "5XX": {
+            /** @description `internal`: a fault on the server's side, of which nothing is revealed. */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "internal";
+                        };
+                    };
+                };
+            };
+            /** @description `unavailable`: the database is unreachable, the server is overloaded or shutting down: try again after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -3207,43 +6001,133 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is invalid (`invalid_request`, with `details` per field). */
+            /** @description `invalid_request`: the request or one of its fields is invalid (`details` names the fields). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_request";
+                        };
+                    };
                 };
             };
-            /** @description No valid session cookie or API key (`unauthenticated`). */
+            /** @description `unauthenticated`: no valid session cookie or API key. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                        };
+                    };
                 };
             };
-            /** @description The caller may not do this: `forbidden`, `forbidden_origin` (a cookie without the console's Origin), `session_not_fresh`, or a code of the operation's own. */
+            /** @description `forbidden`: the caller's role, or its kind of credential, does not allow this. `forbidden_origin`: a change carrying the session cookie without the web console's `Origin`. `session_not_fresh`: the session must have signed in recently: confirm the password with `POST /api/v1/auth/reauthenticate` (an API key never counts as fresh). */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "forbidden" | "forbidden_origin" | "session_not_fresh";
+                        };
+                    };
                 };
             };
-            /** @description Nothing by that identifier is visible to the caller (`not_found`). */
+            /** @description `not_found`: nothing by that identifier or token is visible to the caller. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_found";
+                        };
+                    };
                 };
             };
-            /** @description Too many attempts (`rate_limited`); try again after `Retry-After` seconds. */
+            /** @description `request_timeout`: the request did not arrive in time. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "request_timeout";
+                        };
+                    };
+                };
+            };
+            /** @description `last_owner`: it would leave an organization without an owner. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "last_owner";
+                        };
+                    };
+                };
+            };
+            /** @description `payload_too_large`: the body is over 64 KiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                        };
+                    };
+                };
+            };
+            /** @description `uri_too_long`: a value in the path is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "uri_too_long";
+                        };
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: the body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unsupported_media_type";
+                        };
+                    };
+                };
+            };
+            /** @description `rate_limited`: too many attempts: try again after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait. */
@@ -3251,25 +6135,56 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "rate_limited";
+                        };
+                    };
                 };
             };
-            /** @description Another error of the contract, with its `code`. */
-            "4XX": {
+            /** @description `headers_too_large`: the request headers are too large. */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "headers_too_large";
+                        };
+                    };
                 };
             };
-            /** @description A server fault (`internal`) or an unavailable dependency (`unavailable`). */
-            "5XX": {
+            /** @description `internal`: a fault on the server's side, of which nothing is revealed. */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "internal";
+                        };
+                    };
+                };
+            };
+            /** @description `unavailable`: the database is unreachable, the server is overloaded or shutting down: try again after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -3301,61 +6216,133 @@ export interface operations {
                     "application/json": components["schemas"]["Member"];
                 };
             };
-            /** @description The request is invalid (`invalid_request`, with `details` per field). */
+            /** @description `invalid_request`: the request or one of its fields is invalid (`details` names the fields). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_request";
+                        };
+                    };
                 };
             };
-            /** @description No valid session cookie or API key (`unauthenticated`). */
+            /** @description `unauthenticated`: no valid session cookie or API key. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                        };
+                    };
                 };
             };
-            /** @description The caller may not do this: `forbidden`, `forbidden_origin` (a cookie without the console's Origin), `session_not_fresh`, or a code of the operation's own. */
+            /** @description `forbidden`: the caller's role, or its kind of credential, does not allow this. `forbidden_origin`: a change carrying the session cookie without the web console's `Origin`. `session_not_fresh`: the session must have signed in recently: confirm the password with `POST /api/v1/auth/reauthenticate` (an API key never counts as fresh). */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "forbidden" | "forbidden_origin" | "session_not_fresh";
+                        };
+                    };
                 };
             };
-            /** @description Nothing by that identifier is visible to the caller (`not_found`). */
+            /** @description `not_found`: nothing by that identifier or token is visible to the caller. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_found";
+                        };
+                    };
                 };
             };
-            /** @description The body is over 64 KiB (`payload_too_large`). */
+            /** @description `request_timeout`: the request did not arrive in time. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "request_timeout";
+                        };
+                    };
+                };
+            };
+            /** @description `last_owner`: it would leave an organization without an owner. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "last_owner";
+                        };
+                    };
+                };
+            };
+            /** @description `payload_too_large`: the body is over 64 KiB. */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                        };
+                    };
                 };
             };
-            /** @description The body is not JSON (`unsupported_media_type`). */
+            /** @description `uri_too_long`: a value in the path is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "uri_too_long";
+                        };
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: the body is not JSON. */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unsupported_media_type";
+                        };
+                    };
                 };
             };
-            /** @description Too many attempts (`rate_limited`); try again after `Retry-After` seconds. */
+            /** @description `rate_limited`: too many attempts: try again after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait. */
@@ -3363,25 +6350,56 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "rate_limited";
+                        };
+                    };
                 };
             };
-            /** @description Another error of the contract, with its `code`. */
-            "4XX": {
+            /** @description `headers_too_large`: the request headers are too large. */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "headers_too_large";
+                        };
+                    };
                 };
             };
-            /** @description A server fault (`internal`) or an unavailable dependency (`unavailable`). */
-            "5XX": {
+            /** @description `internal`: a fault on the server's side, of which nothing is revealed. */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "internal";
+                        };
+                    };
+                };
+            };
+            /** @description `unavailable`: the database is unreachable, the server is overloaded or shutting down: try again after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -3425,43 +6443,91 @@ export interface operations {
                     };
                 };
             };
-            /** @description The request is invalid (`invalid_request`, with `details` per field). */
+            /** @description `invalid_request`: the request or one of its fields is invalid (`details` names the fields). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_request";
+                        };
+                    };
                 };
             };
-            /** @description No valid session cookie or API key (`unauthenticated`). */
+            /** @description `unauthenticated`: no valid session cookie or API key. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                        };
+                    };
                 };
             };
-            /** @description The caller may not do this: `forbidden`, `forbidden_origin` (a cookie without the console's Origin), `session_not_fresh`, or a code of the operation's own. */
+            /** @description `forbidden`: the caller's role, or its kind of credential, does not allow this. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "forbidden";
+                        };
+                    };
                 };
             };
-            /** @description Nothing by that identifier is visible to the caller (`not_found`). */
+            /** @description `not_found`: nothing by that identifier or token is visible to the caller. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_found";
+                        };
+                    };
                 };
             };
-            /** @description Too many attempts (`rate_limited`); try again after `Retry-After` seconds. */
+            /** @description `request_timeout`: the request did not arrive in time. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "request_timeout";
+                        };
+                    };
+                };
+            };
+            /** @description `uri_too_long`: a value in the path is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "uri_too_long";
+                        };
+                    };
+                };
+            };
+            /** @description `rate_limited`: too many attempts: try again after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait. */
@@ -3469,25 +6535,56 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "rate_limited";
+                        };
+                    };
                 };
             };
-            /** @description Another error of the contract, with its `code`. */
-            "4XX": {
+            /** @description `headers_too_large`: the request headers are too large. */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "headers_too_large";
+                        };
+                    };
                 };
             };
-            /** @description A server fault (`internal`) or an unavailable dependency (`unavailable`). */
-            "5XX": {
+            /** @description `internal`: a fault on the server's side, of which nothing is revealed. */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "internal";
+                        };
+                    };
+                };
+            };
+            /** @description `unavailable`: the database is unreachable, the server is overloaded or shutting down: try again after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -3533,61 +6630,119 @@ export interface operations {
                     };
                 };
             };
-            /** @description The request is invalid (`invalid_request`, with `details` per field). */
+            /** @description `invalid_request`: the request or one of its fields is invalid (`details` names the fields). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_request";
+                        };
+                    };
                 };
             };
-            /** @description No valid session cookie or API key (`unauthenticated`). */
+            /** @description `unauthenticated`: no valid session cookie or API key. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                        };
+                    };
                 };
             };
-            /** @description The caller may not do this: `forbidden`, `forbidden_origin` (a cookie without the console's Origin), `session_not_fresh`, or a code of the operation's own. */
+            /** @description `email_not_verified`: the account's email address is not verified yet. `forbidden`: the caller's role, or its kind of credential, does not allow this. `forbidden_origin`: a change carrying the session cookie without the web console's `Origin`. `session_not_fresh`: the session must have signed in recently: confirm the password with `POST /api/v1/auth/reauthenticate` (an API key never counts as fresh). */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "email_not_verified" | "forbidden" | "forbidden_origin" | "session_not_fresh";
+                        };
+                    };
                 };
             };
-            /** @description Nothing by that identifier is visible to the caller (`not_found`). */
+            /** @description `not_found`: nothing by that identifier or token is visible to the caller. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_found";
+                        };
+                    };
                 };
             };
-            /** @description The body is over 64 KiB (`payload_too_large`). */
+            /** @description `request_timeout`: the request did not arrive in time. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "request_timeout";
+                        };
+                    };
+                };
+            };
+            /** @description `payload_too_large`: the body is over 64 KiB. */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                        };
+                    };
                 };
             };
-            /** @description The body is not JSON (`unsupported_media_type`). */
+            /** @description `uri_too_long`: a value in the path is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "uri_too_long";
+                        };
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: the body is not JSON. */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unsupported_media_type";
+                        };
+                    };
                 };
             };
-            /** @description Too many attempts (`rate_limited`); try again after `Retry-After` seconds. */
+            /** @description `rate_limited`: too many attempts: try again after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait. */
@@ -3595,25 +6750,56 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "rate_limited";
+                        };
+                    };
                 };
             };
-            /** @description Another error of the contract, with its `code`. */
-            "4XX": {
+            /** @description `headers_too_large`: the request headers are too large. */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "headers_too_large";
+                        };
+                    };
                 };
             };
-            /** @description A server fault (`internal`) or an unavailable dependency (`unavailable`). */
-            "5XX": {
+            /** @description `internal`: a fault on the server's side, of which nothing is revealed. */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "internal";
+                        };
+                    };
+                };
+            };
+            /** @description `unavailable`: the database is unreachable, the server is overloaded or shutting down: try again after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -3637,43 +6823,119 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is invalid (`invalid_request`, with `details` per field). */
+            /** @description `invalid_request`: the request or one of its fields is invalid (`details` names the fields). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_request";
+                        };
+                    };
                 };
             };
-            /** @description No valid session cookie or API key (`unauthenticated`). */
+            /** @description `unauthenticated`: no valid session cookie or API key. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                        };
+                    };
                 };
             };
-            /** @description The caller may not do this: `forbidden`, `forbidden_origin` (a cookie without the console's Origin), `session_not_fresh`, or a code of the operation's own. */
+            /** @description `forbidden`: the caller's role, or its kind of credential, does not allow this. `forbidden_origin`: a change carrying the session cookie without the web console's `Origin`. `session_not_fresh`: the session must have signed in recently: confirm the password with `POST /api/v1/auth/reauthenticate` (an API key never counts as fresh). */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "forbidden" | "forbidden_origin" | "session_not_fresh";
+                        };
+                    };
                 };
             };
-            /** @description Nothing by that identifier is visible to the caller (`not_found`). */
+            /** @description `not_found`: nothing by that identifier or token is visible to the caller. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_found";
+                        };
+                    };
                 };
             };
-            /** @description Too many attempts (`rate_limited`); try again after `Retry-After` seconds. */
+            /** @description `request_timeout`: the request did not arrive in time. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "request_timeout";
+                        };
+                    };
+                };
+            };
+            /** @description `payload_too_large`: the body is over 64 KiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                        };
+                    };
+                };
+            };
+            /** @description `uri_too_long`: a value in the path is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "uri_too_long";
+                        };
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: the body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unsupported_media_type";
+                        };
+                    };
+                };
+            };
+            /** @description `rate_limited`: too many attempts: try again after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait. */
@@ -3681,25 +6943,56 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "rate_limited";
+                        };
+                    };
                 };
             };
-            /** @description Another error of the contract, with its `code`. */
-            "4XX": {
+            /** @description `headers_too_large`: the request headers are too large. */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "headers_too_large";
+                        };
+                    };
                 };
             };
-            /** @description A server fault (`internal`) or an unavailable dependency (`unavailable`). */
-            "5XX": {
+            /** @description `internal`: a fault on the server's side, of which nothing is revealed. */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "internal";
+                        };
+                    };
+                };
+            };
+            /** @description `unavailable`: the database is unreachable, the server is overloaded or shutting down: try again after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -3734,43 +7027,119 @@ export interface operations {
                     };
                 };
             };
-            /** @description The request is invalid (`invalid_request`, with `details` per field). */
+            /** @description `invalid_request`: the request or one of its fields is invalid (`details` names the fields). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_request";
+                        };
+                    };
                 };
             };
-            /** @description No valid session cookie or API key (`unauthenticated`). */
+            /** @description `unauthenticated`: no valid session cookie or API key. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                        };
+                    };
                 };
             };
-            /** @description The caller may not do this: `forbidden`, `forbidden_origin` (a cookie without the console's Origin), `session_not_fresh`, or a code of the operation's own. */
+            /** @description `email_not_verified`: the account's email address is not verified yet. `forbidden`: the caller's role, or its kind of credential, does not allow this. `forbidden_origin`: a change carrying the session cookie without the web console's `Origin`. `session_not_fresh`: the session must have signed in recently: confirm the password with `POST /api/v1/auth/reauthenticate` (an API key never counts as fresh). */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "email_not_verified" | "forbidden" | "forbidden_origin" | "session_not_fresh";
+                        };
+                    };
                 };
             };
-            /** @description Nothing by that identifier is visible to the caller (`not_found`). */
+            /** @description `not_found`: nothing by that identifier or token is visible to the caller. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_found";
+                        };
+                    };
                 };
             };
-            /** @description Too many attempts (`rate_limited`); try again after `Retry-After` seconds. */
+            /** @description `request_timeout`: the request did not arrive in time. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "request_timeout";
+                        };
+                    };
+                };
+            };
+            /** @description `payload_too_large`: the body is over 64 KiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                        };
+                    };
+                };
+            };
+            /** @description `uri_too_long`: a value in the path is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "uri_too_long";
+                        };
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: the body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unsupported_media_type";
+                        };
+                    };
+                };
+            };
+            /** @description `rate_limited`: too many attempts: try again after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait. */
@@ -3778,25 +7147,56 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "rate_limited";
+                        };
+                    };
                 };
             };
-            /** @description Another error of the contract, with its `code`. */
-            "4XX": {
+            /** @description `headers_too_large`: the request headers are too large. */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "headers_too_large";
+                        };
+                    };
                 };
             };
-            /** @description A server fault (`internal`) or an unavailable dependency (`unavailable`). */
-            "5XX": {
+            /** @description `internal`: a fault on the server's side, of which nothing is revealed. */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "internal";
+                        };
+                    };
+                };
+            };
+            /** @description `unavailable`: the database is unreachable, the server is overloaded or shutting down: try again after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -3834,25 +7234,91 @@ export interface operations {
                     };
                 };
             };
-            /** @description The request is invalid (`invalid_request`, with `details` per field). */
+            /** @description `invalid_request`: the request or one of its fields is invalid (`details` names the fields). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_request";
+                        };
+                    };
                 };
             };
-            /** @description Nothing by that identifier is visible to the caller (`not_found`). */
+            /** @description `unauthenticated`: an API key was sent, and it is invalid, expired or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                        };
+                    };
+                };
+            };
+            /** @description `not_found`: nothing by that identifier or token is visible to the caller. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_found";
+                        };
+                    };
                 };
             };
-            /** @description Too many attempts (`rate_limited`); try again after `Retry-After` seconds. */
+            /** @description `request_timeout`: the request did not arrive in time. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "request_timeout";
+                        };
+                    };
+                };
+            };
+            /** @description `invitation_expired`: the invitation has expired. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invitation_expired";
+                        };
+                    };
+                };
+            };
+            /** @description `uri_too_long`: a value in the path is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "uri_too_long";
+                        };
+                    };
+                };
+            };
+            /** @description `rate_limited`: too many attempts: try again after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait. */
@@ -3860,25 +7326,56 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "rate_limited";
+                        };
+                    };
                 };
             };
-            /** @description Another error of the contract, with its `code`. */
-            "4XX": {
+            /** @description `headers_too_large`: the request headers are too large. */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "headers_too_large";
+                        };
+                    };
                 };
             };
-            /** @description A server fault (`internal`) or an unavailable dependency (`unavailable`). */
-            "5XX": {
+            /** @description `internal`: a fault on the server's side, of which nothing is revealed. */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "internal";
+                        };
+                    };
+                };
+            };
+            /** @description `unavailable`: the database is unreachable, the server is overloaded or shutting down: try again after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -3912,43 +7409,147 @@ export interface operations {
                     };
                 };
             };
-            /** @description The request is invalid (`invalid_request`, with `details` per field). */
+            /** @description `invalid_request`: the request or one of its fields is invalid (`details` names the fields). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_request";
+                        };
+                    };
                 };
             };
-            /** @description No valid session cookie or API key (`unauthenticated`). */
+            /** @description `unauthenticated`: no valid session cookie or API key. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                        };
+                    };
                 };
             };
-            /** @description The caller may not do this: `forbidden`, `forbidden_origin` (a cookie without the console's Origin), `session_not_fresh`, or a code of the operation's own. */
+            /** @description `email_not_verified`: the account's email address is not verified yet. `forbidden`: the caller's role, or its kind of credential, does not allow this. `forbidden_origin`: a change carrying the session cookie without the web console's `Origin`. `invitation_email_mismatch`: the invitation was sent to another email address. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "email_not_verified" | "forbidden" | "forbidden_origin" | "invitation_email_mismatch";
+                        };
+                    };
                 };
             };
-            /** @description Nothing by that identifier is visible to the caller (`not_found`). */
+            /** @description `not_found`: nothing by that identifier or token is visible to the caller. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_found";
+                        };
+                    };
                 };
             };
-            /** @description Too many attempts (`rate_limited`); try again after `Retry-After` seconds. */
+            /** @description `request_timeout`: the request did not arrive in time. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "request_timeout";
+                        };
+                    };
+                };
+            };
+            /** @description `invitation_expired`: the invitation has expired. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invitation_expired";
+                        };
+                    };
+                };
+            };
+            /** @description `payload_too_large`: the body is over 64 KiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                        };
+                    };
+                };
+            };
+            /** @description `uri_too_long`: a value in the path is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "uri_too_long";
+                        };
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: the body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unsupported_media_type";
+                        };
+                    };
+                };
+            };
+            /** @description `domain_not_allowed`: the organization does not accept this email domain. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "domain_not_allowed";
+                        };
+                    };
+                };
+            };
+            /** @description `rate_limited`: too many attempts: try again after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait. */
@@ -3956,25 +7557,56 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "rate_limited";
+                        };
+                    };
                 };
             };
-            /** @description Another error of the contract, with its `code`. */
-            "4XX": {
+            /** @description `headers_too_large`: the request headers are too large. */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "headers_too_large";
+                        };
+                    };
                 };
             };
-            /** @description A server fault (`internal`) or an unavailable dependency (`unavailable`). */
-            "5XX": {
+            /** @description `internal`: a fault on the server's side, of which nothing is revealed. */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "internal";
+                        };
+                    };
+                };
+            };
+            /** @description `unavailable`: the database is unreachable, the server is overloaded or shutting down: try again after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -3997,43 +7629,147 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is invalid (`invalid_request`, with `details` per field). */
+            /** @description `invalid_request`: the request or one of its fields is invalid (`details` names the fields). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_request";
+                        };
+                    };
                 };
             };
-            /** @description No valid session cookie or API key (`unauthenticated`). */
+            /** @description `unauthenticated`: no valid session cookie or API key. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                        };
+                    };
                 };
             };
-            /** @description The caller may not do this: `forbidden`, `forbidden_origin` (a cookie without the console's Origin), `session_not_fresh`, or a code of the operation's own. */
+            /** @description `email_not_verified`: the account's email address is not verified yet. `forbidden`: the caller's role, or its kind of credential, does not allow this. `forbidden_origin`: a change carrying the session cookie without the web console's `Origin`. `invitation_email_mismatch`: the invitation was sent to another email address. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "email_not_verified" | "forbidden" | "forbidden_origin" | "invitation_email_mismatch";
+                        };
+                    };
                 };
             };
-            /** @description Nothing by that identifier is visible to the caller (`not_found`). */
+            /** @description `not_found`: nothing by that identifier or token is visible to the caller. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_found";
+                        };
+                    };
                 };
             };
-            /** @description Too many attempts (`rate_limited`); try again after `Retry-After` seconds. */
+            /** @description `request_timeout`: the request did not arrive in time. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "request_timeout";
+                        };
+                    };
+                };
+            };
+            /** @description `invitation_expired`: the invitation has expired. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invitation_expired";
+                        };
+                    };
+                };
+            };
+            /** @description `payload_too_large`: the body is over 64 KiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                        };
+                    };
+                };
+            };
+            /** @description `uri_too_long`: a value in the path is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "uri_too_long";
+                        };
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: the body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unsupported_media_type";
+                        };
+                    };
+                };
+            };
+            /** @description `domain_not_allowed`: the organization does not accept this email domain. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "domain_not_allowed";
+                        };
+                    };
+                };
+            };
+            /** @description `rate_limited`: too many attempts: try again after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait. */
@@ -4041,25 +7777,56 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "rate_limited";
+                        };
+                    };
                 };
             };
-            /** @description Another error of the contract, with its `code`. */
-            "4XX": {
+            /** @description `headers_too_large`: the request headers are too large. */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "headers_too_large";
+                        };
+                    };
                 };
             };
-            /** @description A server fault (`internal`) or an unavailable dependency (`unavailable`). */
-            "5XX": {
+            /** @description `internal`: a fault on the server's side, of which nothing is revealed. */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "internal";
+                        };
+                    };
+                };
+            };
+            /** @description `unavailable`: the database is unreachable, the server is overloaded or shutting down: try again after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -4101,34 +7868,63 @@ export interface operations {
                     };
                 };
             };
-            /** @description The request is invalid (`invalid_request`, with `details` per field). */
+            /** @description `invalid_request`: the request or one of its fields is invalid (`details` names the fields). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_request";
+                        };
+                    };
                 };
             };
-            /** @description No valid session cookie or API key (`unauthenticated`). */
+            /** @description `unauthenticated`: no valid session cookie or API key. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                        };
+                    };
                 };
             };
-            /** @description The caller may not do this: `forbidden`, `forbidden_origin` (a cookie without the console's Origin), `session_not_fresh`, or a code of the operation's own. */
-            403: {
+            /** @description `request_timeout`: the request did not arrive in time. */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "request_timeout";
+                        };
+                    };
                 };
             };
-            /** @description Too many attempts (`rate_limited`); try again after `Retry-After` seconds. */
+            /** @description `uri_too_long`: a value in the path is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "uri_too_long";
+                        };
+                    };
+                };
+            };
+            /** @description `rate_limited`: too many attempts: try again after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait. */
@@ -4136,25 +7932,56 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "rate_limited";
+                        };
+                    };
                 };
             };
-            /** @description Another error of the contract, with its `code`. */
-            "4XX": {
+            /** @description `headers_too_large`: the request headers are too large. */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "headers_too_large";
+                        };
+                    };
                 };
             };
-            /** @description A server fault (`internal`) or an unavailable dependency (`unavailable`). */
-            "5XX": {
+            /** @description `internal`: a fault on the server's side, of which nothing is revealed. */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "internal";
+                        };
+                    };
+                };
+            };
+            /** @description `unavailable`: the database is unreachable, the server is overloaded or shutting down: try again after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -4188,43 +8015,147 @@ export interface operations {
                     };
                 };
             };
-            /** @description The request is invalid (`invalid_request`, with `details` per field). */
+            /** @description `invalid_request`: the request or one of its fields is invalid (`details` names the fields). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_request";
+                        };
+                    };
                 };
             };
-            /** @description No valid session cookie or API key (`unauthenticated`). */
+            /** @description `unauthenticated`: no valid session cookie or API key. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                        };
+                    };
                 };
             };
-            /** @description The caller may not do this: `forbidden`, `forbidden_origin` (a cookie without the console's Origin), `session_not_fresh`, or a code of the operation's own. */
+            /** @description `forbidden`: the caller's role, or its kind of credential, does not allow this. `forbidden_origin`: a change carrying the session cookie without the web console's `Origin`. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "forbidden" | "forbidden_origin";
+                        };
+                    };
                 };
             };
-            /** @description Nothing by that identifier is visible to the caller (`not_found`). */
+            /** @description `not_found`: nothing by that identifier or token is visible to the caller. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_found";
+                        };
+                    };
                 };
             };
-            /** @description Too many attempts (`rate_limited`); try again after `Retry-After` seconds. */
+            /** @description `request_timeout`: the request did not arrive in time. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "request_timeout";
+                        };
+                    };
+                };
+            };
+            /** @description `invitation_expired`: the invitation has expired. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invitation_expired";
+                        };
+                    };
+                };
+            };
+            /** @description `payload_too_large`: the body is over 64 KiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                        };
+                    };
+                };
+            };
+            /** @description `uri_too_long`: a value in the path is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "uri_too_long";
+                        };
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: the body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unsupported_media_type";
+                        };
+                    };
+                };
+            };
+            /** @description `domain_not_allowed`: the organization does not accept this email domain. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "domain_not_allowed";
+                        };
+                    };
+                };
+            };
+            /** @description `rate_limited`: too many attempts: try again after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait. */
@@ -4232,25 +8163,56 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "rate_limited";
+                        };
+                    };
                 };
             };
-            /** @description Another error of the contract, with its `code`. */
-            "4XX": {
+            /** @description `headers_too_large`: the request headers are too large. */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "headers_too_large";
+                        };
+                    };
                 };
             };
-            /** @description A server fault (`internal`) or an unavailable dependency (`unavailable`). */
-            "5XX": {
+            /** @description `internal`: a fault on the server's side, of which nothing is revealed. */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "internal";
+                        };
+                    };
+                };
+            };
+            /** @description `unavailable`: the database is unreachable, the server is overloaded or shutting down: try again after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -4273,43 +8235,147 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is invalid (`invalid_request`, with `details` per field). */
+            /** @description `invalid_request`: the request or one of its fields is invalid (`details` names the fields). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_request";
+                        };
+                    };
                 };
             };
-            /** @description No valid session cookie or API key (`unauthenticated`). */
+            /** @description `unauthenticated`: no valid session cookie or API key. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                        };
+                    };
                 };
             };
-            /** @description The caller may not do this: `forbidden`, `forbidden_origin` (a cookie without the console's Origin), `session_not_fresh`, or a code of the operation's own. */
+            /** @description `forbidden`: the caller's role, or its kind of credential, does not allow this. `forbidden_origin`: a change carrying the session cookie without the web console's `Origin`. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "forbidden" | "forbidden_origin";
+                        };
+                    };
                 };
             };
-            /** @description Nothing by that identifier is visible to the caller (`not_found`). */
+            /** @description `not_found`: nothing by that identifier or token is visible to the caller. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_found";
+                        };
+                    };
                 };
             };
-            /** @description Too many attempts (`rate_limited`); try again after `Retry-After` seconds. */
+            /** @description `request_timeout`: the request did not arrive in time. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "request_timeout";
+                        };
+                    };
+                };
+            };
+            /** @description `invitation_expired`: the invitation has expired. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invitation_expired";
+                        };
+                    };
+                };
+            };
+            /** @description `payload_too_large`: the body is over 64 KiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                        };
+                    };
+                };
+            };
+            /** @description `uri_too_long`: a value in the path is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "uri_too_long";
+                        };
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: the body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unsupported_media_type";
+                        };
+                    };
+                };
+            };
+            /** @description `domain_not_allowed`: the organization does not accept this email domain. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "domain_not_allowed";
+                        };
+                    };
+                };
+            };
+            /** @description `rate_limited`: too many attempts: try again after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait. */
@@ -4317,25 +8383,56 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "rate_limited";
+                        };
+                    };
                 };
             };
-            /** @description Another error of the contract, with its `code`. */
-            "4XX": {
+            /** @description `headers_too_large`: the request headers are too large. */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "headers_too_large";
+                        };
+                    };
                 };
             };
-            /** @description A server fault (`internal`) or an unavailable dependency (`unavailable`). */
-            "5XX": {
+            /** @description `internal`: a fault on the server's side, of which nothing is revealed. */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "internal";
+                        };
+                    };
+                };
+            };
+            /** @description `unavailable`: the database is unreachable, the server is overloaded or shutting down: try again after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -4365,34 +8462,63 @@ export interface operations {
                     };
                 };
             };
-            /** @description The request is invalid (`invalid_request`, with `details` per field). */
+            /** @description `invalid_request`: the request or one of its fields is invalid (`details` names the fields). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_request";
+                        };
+                    };
                 };
             };
-            /** @description No valid session cookie or API key (`unauthenticated`). */
+            /** @description `unauthenticated`: no valid session cookie or API key. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                        };
+                    };
                 };
             };
-            /** @description The caller may not do this: `forbidden`, `forbidden_origin` (a cookie without the console's Origin), `session_not_fresh`, or a code of the operation's own. */
-            403: {
+            /** @description `request_timeout`: the request did not arrive in time. */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "request_timeout";
+                        };
+                    };
                 };
             };
-            /** @description Too many attempts (`rate_limited`); try again after `Retry-After` seconds. */
+            /** @description `uri_too_long`: a value in the path is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "uri_too_long";
+                        };
+                    };
+                };
+            };
+            /** @description `rate_limited`: too many attempts: try again after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait. */
@@ -4400,25 +8526,56 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "rate_limited";
+                        };
+                    };
                 };
             };
-            /** @description Another error of the contract, with its `code`. */
-            "4XX": {
+            /** @description `headers_too_large`: the request headers are too large. */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "headers_too_large";
+                        };
+                    };
                 };
             };
-            /** @description A server fault (`internal`) or an unavailable dependency (`unavailable`). */
-            "5XX": {
+            /** @description `internal`: a fault on the server's side, of which nothing is revealed. */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "internal";
+                        };
+                    };
+                };
+            };
+            /** @description `unavailable`: the database is unreachable, the server is overloaded or shutting down: try again after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -4453,52 +8610,119 @@ export interface operations {
                     };
                 };
             };
-            /** @description The request is invalid (`invalid_request`, with `details` per field). */
+            /** @description `invalid_request`: the request or one of its fields is invalid (`details` names the fields). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_request";
+                        };
+                    };
                 };
             };
-            /** @description No valid session cookie or API key (`unauthenticated`). */
+            /** @description `unauthenticated`: no valid session cookie or API key. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                        };
+                    };
                 };
             };
-            /** @description The caller may not do this: `forbidden`, `forbidden_origin` (a cookie without the console's Origin), `session_not_fresh`, or a code of the operation's own. */
+            /** @description `forbidden_origin`: a change carrying the session cookie without the web console's `Origin`. `session_not_fresh`: the session must have signed in recently: confirm the password with `POST /api/v1/auth/reauthenticate` (an API key never counts as fresh). */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "forbidden_origin" | "session_not_fresh";
+                        };
+                    };
                 };
             };
-            /** @description The body is over 64 KiB (`payload_too_large`). */
+            /** @description `not_found`: nothing by that identifier or token is visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_found";
+                        };
+                    };
+                };
+            };
+            /** @description `request_timeout`: the request did not arrive in time. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "request_timeout";
+                        };
+                    };
+                };
+            };
+            /** @description `payload_too_large`: the body is over 64 KiB. */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                        };
+                    };
                 };
             };
-            /** @description The body is not JSON (`unsupported_media_type`). */
+            /** @description `uri_too_long`: a value in the path is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "uri_too_long";
+                        };
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: the body is not JSON. */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unsupported_media_type";
+                        };
+                    };
                 };
             };
-            /** @description Too many attempts (`rate_limited`); try again after `Retry-After` seconds. */
+            /** @description `rate_limited`: too many attempts: try again after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait. */
@@ -4506,25 +8730,56 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "rate_limited";
+                        };
+                    };
                 };
             };
-            /** @description Another error of the contract, with its `code`. */
-            "4XX": {
+            /** @description `headers_too_large`: the request headers are too large. */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "headers_too_large";
+                        };
+                    };
                 };
             };
-            /** @description A server fault (`internal`) or an unavailable dependency (`unavailable`). */
-            "5XX": {
+            /** @description `internal`: a fault on the server's side, of which nothing is revealed. */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "internal";
+                        };
+                    };
+                };
+            };
+            /** @description `unavailable`: the database is unreachable, the server is overloaded or shutting down: try again after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -4547,43 +8802,119 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is invalid (`invalid_request`, with `details` per field). */
+            /** @description `invalid_request`: the request or one of its fields is invalid (`details` names the fields). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_request";
+                        };
+                    };
                 };
             };
-            /** @description No valid session cookie or API key (`unauthenticated`). */
+            /** @description `unauthenticated`: no valid session cookie or API key. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                        };
+                    };
                 };
             };
-            /** @description The caller may not do this: `forbidden`, `forbidden_origin` (a cookie without the console's Origin), `session_not_fresh`, or a code of the operation's own. */
+            /** @description `forbidden`: the caller's role, or its kind of credential, does not allow this. `forbidden_origin`: a change carrying the session cookie without the web console's `Origin`. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "forbidden" | "forbidden_origin";
+                        };
+                    };
                 };
             };
-            /** @description Nothing by that identifier is visible to the caller (`not_found`). */
+            /** @description `not_found`: nothing by that identifier or token is visible to the caller. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_found";
+                        };
+                    };
                 };
             };
-            /** @description Too many attempts (`rate_limited`); try again after `Retry-After` seconds. */
+            /** @description `request_timeout`: the request did not arrive in time. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "request_timeout";
+                        };
+                    };
+                };
+            };
+            /** @description `payload_too_large`: the body is over 64 KiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                        };
+                    };
+                };
+            };
+            /** @description `uri_too_long`: a value in the path is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "uri_too_long";
+                        };
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: the body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unsupported_media_type";
+                        };
+                    };
+                };
+            };
+            /** @description `rate_limited`: too many attempts: try again after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait. */
@@ -4591,25 +8922,56 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "rate_limited";
+                        };
+                    };
                 };
             };
-            /** @description Another error of the contract, with its `code`. */
-            "4XX": {
+            /** @description `headers_too_large`: the request headers are too large. */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "headers_too_large";
+                        };
+                    };
                 };
             };
-            /** @description A server fault (`internal`) or an unavailable dependency (`unavailable`). */
-            "5XX": {
+            /** @description `internal`: a fault on the server's side, of which nothing is revealed. */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "internal";
+                        };
+                    };
+                };
+            };
+            /** @description `unavailable`: the database is unreachable, the server is overloaded or shutting down: try again after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -4646,43 +9008,91 @@ export interface operations {
                     };
                 };
             };
-            /** @description The request is invalid (`invalid_request`, with `details` per field). */
+            /** @description `invalid_request`: the request or one of its fields is invalid (`details` names the fields). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_request";
+                        };
+                    };
                 };
             };
-            /** @description No valid session cookie or API key (`unauthenticated`). */
+            /** @description `unauthenticated`: no valid session cookie or API key. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                        };
+                    };
                 };
             };
-            /** @description The caller may not do this: `forbidden`, `forbidden_origin` (a cookie without the console's Origin), `session_not_fresh`, or a code of the operation's own. */
+            /** @description `forbidden`: the caller's role, or its kind of credential, does not allow this. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "forbidden";
+                        };
+                    };
                 };
             };
-            /** @description Nothing by that identifier is visible to the caller (`not_found`). */
+            /** @description `not_found`: nothing by that identifier or token is visible to the caller. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_found";
+                        };
+                    };
                 };
             };
-            /** @description Too many attempts (`rate_limited`); try again after `Retry-After` seconds. */
+            /** @description `request_timeout`: the request did not arrive in time. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "request_timeout";
+                        };
+                    };
+                };
+            };
+            /** @description `uri_too_long`: a value in the path is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "uri_too_long";
+                        };
+                    };
+                };
+            };
+            /** @description `rate_limited`: too many attempts: try again after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait. */
@@ -4690,25 +9100,56 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "rate_limited";
+                        };
+                    };
                 };
             };
-            /** @description Another error of the contract, with its `code`. */
-            "4XX": {
+            /** @description `headers_too_large`: the request headers are too large. */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "headers_too_large";
+                        };
+                    };
                 };
             };
-            /** @description A server fault (`internal`) or an unavailable dependency (`unavailable`). */
-            "5XX": {
+            /** @description `internal`: a fault on the server's side, of which nothing is revealed. */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "internal";
+                        };
+                    };
+                };
+            };
+            /** @description `unavailable`: the database is unreachable, the server is overloaded or shutting down: try again after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -4743,34 +9184,63 @@ export interface operations {
                     };
                 };
             };
-            /** @description The request is invalid (`invalid_request`, with `details` per field). */
+            /** @description `invalid_request`: the request or one of its fields is invalid (`details` names the fields). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_request";
+                        };
+                    };
                 };
             };
-            /** @description No valid session cookie or API key (`unauthenticated`). */
+            /** @description `unauthenticated`: no valid session cookie or API key. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                        };
+                    };
                 };
             };
-            /** @description The caller may not do this: `forbidden`, `forbidden_origin` (a cookie without the console's Origin), `session_not_fresh`, or a code of the operation's own. */
-            403: {
+            /** @description `request_timeout`: the request did not arrive in time. */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "request_timeout";
+                        };
+                    };
                 };
             };
-            /** @description Too many attempts (`rate_limited`); try again after `Retry-After` seconds. */
+            /** @description `uri_too_long`: a value in the path is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "uri_too_long";
+                        };
+                    };
+                };
+            };
+            /** @description `rate_limited`: too many attempts: try again after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait. */
@@ -4778,25 +9248,56 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "rate_limited";
+                        };
+                    };
                 };
             };
-            /** @description Another error of the contract, with its `code`. */
-            "4XX": {
+            /** @description `headers_too_large`: the request headers are too large. */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "headers_too_large";
+                        };
+                    };
                 };
             };
-            /** @description A server fault (`internal`) or an unavailable dependency (`unavailable`). */
-            "5XX": {
+            /** @description `internal`: a fault on the server's side, of which nothing is revealed. */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "internal";
+                        };
+                    };
+                };
+            };
+            /** @description `unavailable`: the database is unreachable, the server is overloaded or shutting down: try again after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -4852,43 +9353,91 @@ export interface operations {
                     "text/csv": string;
                 };
             };
-            /** @description The request is invalid (`invalid_request`, with `details` per field). */
+            /** @description `invalid_request`: the request or one of its fields is invalid (`details` names the fields). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_request";
+                        };
+                    };
                 };
             };
-            /** @description No valid session cookie or API key (`unauthenticated`). */
+            /** @description `unauthenticated`: no valid session cookie or API key. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                        };
+                    };
                 };
             };
-            /** @description The caller may not do this: `forbidden`, `forbidden_origin` (a cookie without the console's Origin), `session_not_fresh`, or a code of the operation's own. */
+            /** @description `forbidden`: the caller's role, or its kind of credential, does not allow this. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "forbidden";
+                        };
+                    };
                 };
             };
-            /** @description Nothing by that identifier is visible to the caller (`not_found`). */
+            /** @description `not_found`: nothing by that identifier or token is visible to the caller. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_found";
+                        };
+                    };
                 };
             };
-            /** @description Too many attempts (`rate_limited`); try again after `Retry-After` seconds. */
+            /** @description `request_timeout`: the request did not arrive in time. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "request_timeout";
+                        };
+                    };
+                };
+            };
+            /** @description `uri_too_long`: a value in the path is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "uri_too_long";
+                        };
+                    };
+                };
+            };
+            /** @description `rate_limited`: too many attempts: try again after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait. */
@@ -4896,25 +9445,56 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "rate_limited";
+                        };
+                    };
                 };
             };
-            /** @description Another error of the contract, with its `code`. */
-            "4XX": {
+            /** @description `headers_too_large`: the request headers are too large. */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "headers_too_large";
+                        };
+                    };
                 };
             };
-            /** @description A server fault (`internal`) or an unavailable dependency (`unavailable`). */
-            "5XX": {
+            /** @description `internal`: a fault on the server's side, of which nothing is revealed. */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "internal";
+                        };
+                    };
+                };
+            };
+            /** @description `unavailable`: the database is unreachable, the server is overloaded or shutting down: try again after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -4968,34 +9548,63 @@ export interface operations {
                     "text/csv": string;
                 };
             };
-            /** @description The request is invalid (`invalid_request`, with `details` per field). */
+            /** @description `invalid_request`: the request or one of its fields is invalid (`details` names the fields). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_request";
+                        };
+                    };
                 };
             };
-            /** @description No valid session cookie or API key (`unauthenticated`). */
+            /** @description `unauthenticated`: no valid session cookie or API key. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                        };
+                    };
                 };
             };
-            /** @description The caller may not do this: `forbidden`, `forbidden_origin` (a cookie without the console's Origin), `session_not_fresh`, or a code of the operation's own. */
-            403: {
+            /** @description `request_timeout`: the request did not arrive in time. */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "request_timeout";
+                        };
+                    };
                 };
             };
-            /** @description Too many attempts (`rate_limited`); try again after `Retry-After` seconds. */
+            /** @description `uri_too_long`: a value in the path is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "uri_too_long";
+                        };
+                    };
+                };
+            };
+            /** @description `rate_limited`: too many attempts: try again after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait. */
@@ -5003,25 +9612,56 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "rate_limited";
+                        };
+                    };
                 };
             };
-            /** @description Another error of the contract, with its `code`. */
-            "4XX": {
+            /** @description `headers_too_large`: the request headers are too large. */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "headers_too_large";
+                        };
+                    };
                 };
             };
-            /** @description A server fault (`internal`) or an unavailable dependency (`unavailable`). */
-            "5XX": {
+            /** @description `internal`: a fault on the server's side, of which nothing is revealed. */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "internal";
+                        };
+                    };
+                };
+            };
+            /** @description `unavailable`: the database is unreachable, the server is overloaded or shutting down: try again after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unavailable";
+                        };
+                    };
                 };
             };
         };

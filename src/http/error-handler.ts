@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { STATUS_CODES } from "node:http";
+import { maxHeaderSize, STATUS_CODES } from "node:http";
 import type { Socket } from "node:net";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Config } from "../config.js";
 import { isConnectionError, isUnstorableText } from "../db/errors.js";
-import { AppError, type ErrorCode, fail } from "../lib/errors.js";
+import { AppError, type ErrorCode, errorBody, fail } from "../lib/errors.js";
 import { securityHeaders } from "./security-headers.js";
 
 const JSON_TYPE = "application/json; charset=utf-8";
@@ -57,7 +57,7 @@ const FRAMEWORK_ERRORS: Record<string, [ErrorCode, string]> = {
   FST_ERR_MAX_PARAM_LENGTH: ["uri_too_long", "A value in the URL's path is too long."],
 };
 
-/** Turns anything thrown into the contract's error shape; the only writer of error bodies. */
+/** Turns anything thrown into one of the contract's errors, which `errorBody` then writes. */
 function toAppError(error: FastifyError): AppError {
   if (error instanceof AppError) return error;
   if (error.validation) {
@@ -100,17 +100,9 @@ function toAppError(error: FastifyError): AppError {
   return fail("internal", "Something went wrong on our side.");
 }
 
-function bodyOf(appError: AppError) {
-  const body: { error: { code: string; message: string; details?: unknown } } = {
-    error: { code: appError.code, message: appError.message },
-  };
-  if (appError.details !== undefined) body.error.details = appError.details;
-  return body;
-}
-
 function send(reply: FastifyReply, appError: AppError) {
   if (appError.retryAfter !== undefined) reply.header("retry-after", String(appError.retryAfter));
-  return reply.status(appError.status).type(JSON_TYPE).send(bodyOf(appError));
+  return reply.status(appError.status).type(JSON_TYPE).send(errorBody(appError));
 }
 
 const METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
@@ -159,6 +151,21 @@ const CLIENT_ERRORS: Record<string, [ErrorCode, string]> = {
   HPE_HEADER_OVERFLOW: ["headers_too_large", "The request headers are too large."],
 };
 
+const URI_TOO_LONG: [ErrorCode, string] = ["uri_too_long", "The URL is too long."];
+
+/**
+ * The header limit counts the request line too: when the data the parser stopped in starts a
+ * request line that is over the limit, or that has not even ended, the URL alone is too long
+ * (414, not 431).
+ */
+function isOverlongRequestLine(error: { code?: string; rawPacket?: unknown }): boolean {
+  const packet = error.rawPacket;
+  if (error.code !== "HPE_HEADER_OVERFLOW" || !Buffer.isBuffer(packet)) return false;
+  if (!/^[A-Z]+ \//.test(packet.toString("latin1", 0, 16))) return false;
+  const lineEnd = packet.indexOf("\n");
+  return lineEnd === -1 || lineEnd > maxHeaderSize;
+}
+
 /**
  * Node's HTTP parser refuses some requests (oversized headers, a request that does not arrive
  * in time, garbage) with no request to hang hooks on: answered here on the socket, in the
@@ -166,15 +173,14 @@ const CLIENT_ERRORS: Record<string, [ErrorCode, string]> = {
  */
 export function clientErrorHandler(config: Config) {
   const headers = securityHeaders(config);
-  return (error: Error & { code?: string }, socket: Socket): void => {
+  return (error: Error & { code?: string; rawPacket?: unknown }, socket: Socket): void => {
     // A reset connection has nobody to answer.
     if (error.code === "ECONNRESET" || socket.destroyed) return;
-    const [code, message] = CLIENT_ERRORS[error.code ?? ""] ?? [
-      "invalid_request",
-      "The request is not valid HTTP.",
-    ];
+    const [code, message] = isOverlongRequestLine(error)
+      ? URI_TOO_LONG
+      : (CLIENT_ERRORS[error.code ?? ""] ?? ["invalid_request", "The request is not valid HTTP."]);
     const appError = fail(code, message);
-    const body = JSON.stringify(bodyOf(appError));
+    const body = JSON.stringify(errorBody(appError));
     const head = Object.entries({
       ...headers,
       "x-request-id": randomUUID(),

@@ -125,8 +125,19 @@ describe("errors and bodies", () => {
 
 describe("refusals made by the framework itself", () => {
   /** A raw request, so that the URL reaches the router exactly as written. */
-  async function raw(method: "GET" | "POST" | "PUT" | "DELETE" | "OPTIONS", url: string) {
-    const response = await t.app.inject({ method, url, remoteAddress: "10.77.0.1" });
+  async function raw(
+    method: "GET" | "POST" | "PUT" | "DELETE" | "OPTIONS",
+    url: string,
+    json?: string,
+  ) {
+    const response = await t.app.inject({
+      method,
+      url,
+      remoteAddress: "10.77.0.1",
+      ...(json === undefined
+        ? {}
+        : { payload: json, headers: { "content-type": "application/json" } }),
+    });
     const reply = {
       status: response.statusCode,
       headers: response.headers,
@@ -173,6 +184,41 @@ describe("refusals made by the framework itself", () => {
     const reply = await t.client().post("/auth/sign-in", '{"email": "a@b.c",');
     expectError(reply, 400, "invalid_request");
     expectSecurityHeaders(reply.headers);
+  });
+
+  it("quotes no more than a short excerpt of the input in any refusal before a handler", async () => {
+    const long = "z".repeat(5000);
+    const answers = [
+      // Malformed JSON: the parser's message may quote the body.
+      await raw("POST", "/api/v1/auth/sign-in", `{"email": "${long}", }`),
+      await raw("POST", "/api/v1/auth/sign-in", `{"email": ${long}}`),
+      // A malformed or over-long URL, with and without a path parameter.
+      await raw("GET", `/api/v1/invitations/%zz${long}`),
+      await raw("GET", `/api/v1/me/%zz${long}`),
+      await raw("GET", `/api/v1/organizations/${long}/members`),
+      await raw("GET", `/api/v1/${long}`),
+      // A wrong method on a long path.
+      await raw("PUT", `/api/v1/invitations/${"a".repeat(90)}`),
+    ];
+    for (const answer of answers) {
+      expect(answer.status).toBeGreaterThanOrEqual(400);
+      expect(answer.status).toBeLessThan(500);
+      expect(Object.keys(answer.body)).toEqual(["error"]);
+      expect(Object.keys(answer.body.error).sort()).toEqual(
+        answer.body.error.details ? ["code", "details", "message"] : ["code", "message"],
+      );
+      expect(answer.body.error.message.length, answer.raw.body).toBeLessThan(120);
+      expect(answer.raw.body).not.toContain("z".repeat(65));
+    }
+    expect(answers.map((a) => a.body.error.code)).toEqual([
+      "invalid_request",
+      "invalid_request",
+      "invalid_request",
+      "invalid_request",
+      "uri_too_long",
+      "not_found",
+      "method_not_allowed",
+    ]);
   });
 
   it("names a huge unknown field by a short excerpt, and lists at most 20 problems", async () => {
@@ -286,6 +332,28 @@ describe("response headers", () => {
       expect(reply.status).toBe(200);
       expect(reply.body).toEqual({ status: "ok" });
     }
+  });
+});
+
+describe("/readyz without its database", async () => {
+  const database = await createTestDatabase();
+  const app = await buildApp({
+    config: loadConfig({ PUBLIC_URL, LOG_LEVEL: "silent", DATABASE_URL: database.url }),
+    database: await database.open(),
+    workers: false,
+    checkDeclaredErrors: true,
+  });
+  await app.ready();
+  afterAll(() => app.close());
+
+  it("answers 503 unavailable in the contract's shape, with Retry-After and the headers", async () => {
+    expect((await new Client(app).get("/readyz")).status).toBe(200);
+    await database.drop();
+    const reply = await new Client(app).get("/readyz");
+    expectError(reply, 503, "unavailable");
+    expect(reply.body).toEqual({ error: { code: "unavailable", message: expect.any(String) } });
+    expect(reply.headers["retry-after"]).toBe("5");
+    expectSecurityHeaders(reply.headers);
   });
 });
 

@@ -1,6 +1,7 @@
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { describe, expect, it } from "vitest";
 import { startTestApp } from "../../test/support/test-app.js";
+import { ERROR_STATUS, type ErrorCode } from "../lib/errors.js";
 import { isConsoleRoute } from "./console.js";
 
 const t = await startTestApp();
@@ -136,6 +137,14 @@ function registeredRoutes(): string[] {
   return routes;
 }
 
+/** The codes an error response allows: its `allOf` restriction of the Error component. */
+function codesOf(schema: Schema & { allOf?: Schema[] }): string[] {
+  const restriction = schema.allOf?.[1] as
+    | { properties?: { error?: { properties?: { code?: { enum?: string[] } } } } }
+    | undefined;
+  return restriction?.properties?.error?.properties?.code?.enum ?? [];
+}
+
 function resolve<T>(value: T & { $ref?: string }): T {
   if (!value.$ref) return value;
   const name = value.$ref.split("/").pop()!;
@@ -213,17 +222,36 @@ describe("GET /api/v1/openapi.json", () => {
     }
   });
 
-  it("documents the contract's error shape as a 4XX response of every operation", () => {
+  it("answers each error status with the Error component, its code restricted to the route's codes", () => {
     for (const { key, op } of operations) {
-      const response = op.responses?.["4XX"];
-      expect(response, key).toBeDefined();
-      const schema = resolve(response!.content?.["application/json"]?.schema ?? {});
-      expect(schema.required, key).toContain("error");
-      const error = resolve(schema.properties?.error ?? {});
-      expect(error.required, key).toEqual(expect.arrayContaining(["code", "message"]));
-      expect(resolve(error.properties?.code ?? {}).type, key).toBe("string");
-      expect(resolve(error.properties?.message ?? {}).type, key).toBe("string");
+      const statuses = Object.keys(op.responses ?? {}).filter((status) => /^[45]/.test(status));
+      // One response per status, no catch-all range.
+      expect(
+        statuses.filter((status) => !/^\d{3}$/.test(status)),
+        key,
+      ).toEqual([]);
+      // What every route may answer: a fault, an outage, and the HTTP parser's refusals.
+      expect(statuses, key).toEqual(expect.arrayContaining(["408", "414", "431", "500", "503"]));
+      for (const status of statuses) {
+        const response = op.responses![status]!;
+        const schema = response.content?.["application/json"]?.schema as Schema & {
+          allOf?: Schema[];
+        };
+        expect(schema.allOf?.[0], `${key} ${status}`).toEqual({
+          $ref: "#/components/schemas/Error",
+        });
+        const codes = codesOf(schema);
+        expect(codes.length, `${key} ${status}`).toBeGreaterThan(0);
+        for (const code of codes) {
+          expect(ERROR_STATUS[code as ErrorCode], `${key} ${code}`).toBe(Number(status));
+          expect(response.description, `${key} ${status}`).toContain(`\`${code}\``);
+        }
+      }
     }
+    const error = resolve<Schema>({ $ref: "#/components/schemas/Error" });
+    expect(error.required).toContain("error");
+    const body = resolve(error.properties?.error ?? {});
+    expect(body.required).toEqual(expect.arrayContaining(["code", "message"]));
   });
 
   it("gives every operation a unique camelCase operationId, a summary and a description", () => {
@@ -278,26 +306,69 @@ describe("GET /api/v1/openapi.json", () => {
     ]);
   });
 
-  it("declares the errors each operation may answer with the one Error component", () => {
+  it("lists a route's own codes and those of its kind, and none it cannot answer", () => {
     const op = (key: string) => operations.find((o) => o.key === key)!.op;
-    const statuses = (key: string) =>
-      Object.keys(op(key).responses ?? {}).filter((status) => status.startsWith("4"));
-    expect(statuses("POST /api/v1/organizations/{org}/invitations")).toEqual(
-      expect.arrayContaining(["400", "401", "403", "404", "413", "415", "429", "4XX"]),
+    const codes = (key: string) =>
+      Object.entries(op(key).responses ?? {})
+        .filter(([status]) => /^[45]\d\d$/.test(status))
+        .flatMap(([, response]) => codesOf(response.content?.["application/json"]?.schema ?? {}));
+    // Its own (role, freshness, verified inviter, no such organization), and those of a
+    // state-changing route with a path parameter that reads credentials.
+    expect(codes("POST /api/v1/organizations/{org}/invitations").sort()).toEqual(
+      [
+        "email_not_verified",
+        "forbidden",
+        "forbidden_origin",
+        "headers_too_large",
+        "internal",
+        "invalid_request",
+        "not_found",
+        "payload_too_large",
+        "rate_limited",
+        "request_timeout",
+        "session_not_fresh",
+        "unauthenticated",
+        "unavailable",
+        "unsupported_media_type",
+        "uri_too_long",
+      ].sort(),
     );
-    // Public, without input: nothing to refuse for credentials or input.
-    expect(statuses("GET /api/v1/auth/providers")).toEqual(["429", "4XX"]);
-    expect(op("POST /api/v1/auth/sign-in").responses?.["429"]?.headers).toHaveProperty(
-      "retry-after",
+    // Public, without input: only a bad API key, and what every route may answer.
+    expect(codes("GET /api/v1/auth/providers")).toEqual([
+      "unauthenticated",
+      "request_timeout",
+      "uri_too_long",
+      "rate_limited",
+      "headers_too_large",
+      "internal",
+      "unavailable",
+    ]);
+    // /metrics reads no Atrium credential: its 401 and 403 are its own token's.
+    expect(codes("GET /metrics").sort()).toEqual(
+      [
+        "forbidden",
+        "headers_too_large",
+        "internal",
+        "request_timeout",
+        "unauthenticated",
+        "unavailable",
+        "uri_too_long",
+      ].sort(),
     );
-    for (const { key, op } of operations) {
-      for (const [status, response] of Object.entries(op.responses ?? {})) {
-        if (!/^[45]/.test(status)) continue;
-        expect(response.content?.["application/json"]?.schema, `${key} ${status}`).toEqual({
-          $ref: "#/components/schemas/Error",
-        });
-      }
+    expect(codes("GET /readyz")).toContain("unavailable");
+    for (const status of ["429", "503"]) {
+      expect(op("POST /api/v1/auth/sign-in").responses?.[status]?.headers, status).toHaveProperty(
+        "retry-after",
+      );
     }
+    // A redirect-only operation says that anything else is one of its errors.
+    expect(
+      codesOf(
+        op("GET /api/v1/auth/oauth/{provider}/start").responses?.default?.content?.[
+          "application/json"
+        ]?.schema ?? {},
+      ),
+    ).toContain("not_found");
   });
 
   it("refers to the named schemas as components rather than copying them", () => {

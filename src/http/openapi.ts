@@ -3,54 +3,36 @@ import swaggerUi from "@fastify/swagger-ui";
 import type { FastifyInstance, RouteOptions } from "fastify";
 import Type from "typebox";
 import type { Config } from "../config.js";
-import { ErrorBody, ErrorComponent, Json } from "./responses.js";
+import { declaredErrors, declaredResponses } from "./declared-errors.js";
+import { DeclaredError, ErrorComponent, Json } from "./responses.js";
 
-const error = (description: string) => Json(description, ErrorBody);
-const rateLimited = {
-  ...error("Too many attempts (`rate_limited`); try again after `Retry-After` seconds."),
-  headers: { "retry-after": { type: "integer", description: "Seconds to wait." } },
-};
+/** Answers that tell the client when to come back. */
+const RETRY_AFTER = { "retry-after": { type: "integer", description: "Seconds to wait." } };
 
 /**
- * The 4xx answers an operation may give, read from its shape: input that is validated can be
- * refused, an authenticated one can be refused for its credentials or its caller's rights, a
- * path parameter can name nothing. Any other status of the contract is under `4XX`.
+ * The error answers of an operation, one per status: the shared `Error` schema with `code`
+ * restricted to the codes the route declares for that status (see declared-errors.ts).
  */
 function errorResponses(route: RouteOptions, isPublic: boolean): Record<string, unknown> {
-  const schema = route.schema ?? {};
-  const api = route.url.startsWith("/api/v1/") && !route.url.endsWith("/openapi.json");
-  return {
-    ...(schema.body || schema.querystring || schema.params
-      ? { 400: error("The request is invalid (`invalid_request`, with `details` per field).") }
-      : {}),
-    ...(isPublic
-      ? {}
-      : {
-          401: error("No valid session cookie or API key (`unauthenticated`)."),
-          403: error(
-            "The caller may not do this: `forbidden`, `forbidden_origin` (a cookie without the " +
-              "console's Origin), `session_not_fresh`, or a code of the operation's own.",
-          ),
-        }),
-    ...(schema.params
-      ? { 404: error("Nothing by that identifier is visible to the caller (`not_found`).") }
-      : {}),
-    ...(schema.body
-      ? {
-          413: error("The body is over 64 KiB (`payload_too_large`)."),
-          415: error("The body is not JSON (`unsupported_media_type`)."),
-        }
-      : {}),
-    ...(api ? { 429: rateLimited } : {}),
-    "4xx": error("Another error of the contract, with its `code`."),
-    "5xx": error("A server fault (`internal`) or an unavailable dependency (`unavailable`)."),
-    // An operation that only redirects (social sign-in) answers anything else with an error.
-    // (Decided by its declared redirect: a route that declares no answers at all must not get
-    // an error schema for its 200s.)
-    ...(isRedirectOnly(schema.response)
-      ? { default: error("Any answer other than the redirect is an error of the contract.") }
-      : {}),
-  };
+  const codes = declaredErrors(route);
+  const responses: Record<string, unknown> = {};
+  for (const [status, declared] of declaredResponses(codes, { isPublic })) {
+    responses[status] = {
+      ...DeclaredError(declared.codes),
+      // The response's description, kept out of its schema (swagger would copy it there too).
+      "x-response-description": declared.description,
+      ...(status === 429 || status === 503 ? { headers: RETRY_AFTER } : {}),
+    };
+  }
+  // An operation that only redirects (social sign-in) has no 2xx: anything other than the
+  // redirect is one of its errors.
+  if (isRedirectOnly(route.schema?.response)) {
+    responses.default = {
+      ...DeclaredError(codes),
+      "x-response-description": "Any answer other than the redirect is one of the errors above.",
+    };
+  }
+  return responses;
 }
 
 function isRedirectOnly(response: unknown): boolean {
@@ -70,7 +52,7 @@ const TAGS = [
 
 /**
  * The OpenAPI 3.1 document is generated from the route schemas (GET /api/v1/openapi.json)
- * and rendered at /api/docs. Every route also documents the contract's error shape, and
+ * and rendered at /api/docs. Every operation also lists the error codes it may answer, and
  * routes on the public list say that they need no credentials.
  */
 export async function registerOpenApi(app: FastifyInstance, config: Config): Promise<void> {

@@ -1,4 +1,5 @@
 import Type, { type Static, type TSchema } from "typebox";
+import type { ErrorCode } from "../lib/errors.js";
 import { ErrorResponse } from "./schemas.js";
 
 /**
@@ -30,5 +31,24 @@ export const Redirect = (description: string) =>
 /** The contract's error body, added once to the app (`addSchema`): the `Error` component. */
 export const ErrorComponent = { ...ErrorResponse, $id: "Error" };
 
-/** A reference to the `Error` component, typed as the error body. */
-export const ErrorBody = Type.Unsafe<Static<typeof ErrorResponse>>(Type.Ref("Error"));
+/**
+ * An error answer: the `Error` component, its `code` restricted to the codes given (those a
+ * route declares for one status).
+ */
+export const DeclaredError = (codes: readonly ErrorCode[]) =>
+  Type.Unsafe<Static<typeof ErrorResponse> & { error: { code: ErrorCode } }>({
+    allOf: [
+      Type.Ref("Error"),
+      {
+        type: "object",
+        required: ["error"],
+        properties: {
+          error: {
+            type: "object",
+            required: ["code"],
+            properties: { code: { type: "string", enum: [...codes] } },
+          },
+        },
+      },
+    ],
+  });

@@ -123,6 +123,14 @@ describe("refusals of the HTTP parser", () => {
     expectContractError(answer, 431, "headers_too_large");
   });
 
+  it("answers a URL longer than the headers may be with 414 uri_too_long, quoting none of it", async () => {
+    const answer = await slowClient(
+      `GET /api/v1/invitations/${"u".repeat(20_000)} HTTP/1.1\r\nHost: atrium.test\r\n\r\n`,
+    );
+    expectContractError(answer, 414, "uri_too_long");
+    expect(answer.body).not.toContain("uuuu");
+  });
+
   it("answers a request that is not HTTP with 400 invalid_request in the contract's shape", async () => {
     const answer = await slowClient("GARBAGE\r\n\r\n");
     expectContractError(answer, 400, "invalid_request");

@@ -81,6 +81,7 @@ export function invitationRoutes(api: Api, deps: Deps): void {
             }),
           ),
         },
+        errors: ["forbidden", "session_not_fresh", "email_not_verified", "not_found"],
       },
     },
     async (request, reply) => {
@@ -107,6 +108,7 @@ export function invitationRoutes(api: Api, deps: Deps): void {
         params: OrgParams,
         querystring: PageQuery,
         response: { 200: Json("A page of pending invitations.", Page(PendingInvitationSchema)) },
+        errors: ["forbidden", "not_found"],
       },
     },
     async (request) =>
@@ -129,6 +131,7 @@ export function invitationRoutes(api: Api, deps: Deps): void {
         description: "Owners and admins. The invitation's link stops working.",
         params: InvitationParams,
         response: { 204: NoBody("The invitation is revoked.") },
+        errors: ["forbidden", "session_not_fresh", "not_found"],
       },
     },
     async (request, reply) => {
@@ -160,6 +163,7 @@ export function invitationRoutes(api: Api, deps: Deps): void {
             Type.Object({ invitation: CreatedInvitationSchema }),
           ),
         },
+        errors: ["forbidden", "session_not_fresh", "email_not_verified", "not_found"],
       },
     },
     async (request, reply) =>
@@ -189,6 +193,7 @@ export function invitationRoutes(api: Api, deps: Deps): void {
           "token, 410 `invitation_expired` for an expired one.",
         params: TokenParams,
         response: { 200: Json("The pending invitation.", PreviewSchema) },
+        errors: ["not_found", "invitation_expired"],
       },
     },
     async (request, reply) => {
@@ -210,6 +215,14 @@ export function invitationRoutes(api: Api, deps: Deps): void {
           "with the invited role and uses up the invitation.",
         params: TokenParams,
         response: { 200: Json("The new membership.", MembershipSchema) },
+        errors: [
+          "forbidden",
+          "invitation_email_mismatch",
+          "email_not_verified",
+          "not_found",
+          "invitation_expired",
+          "domain_not_allowed",
+        ],
       },
     },
     async (request) =>
@@ -228,6 +241,14 @@ export function invitationRoutes(api: Api, deps: Deps): void {
           "declined and its link stops working.",
         params: TokenParams,
         response: { 204: NoBody("The invitation is declined.") },
+        errors: [
+          "forbidden",
+          "invitation_email_mismatch",
+          "email_not_verified",
+          "not_found",
+          "invitation_expired",
+          "domain_not_allowed",
+        ],
       },
     },
     async (request, reply) => {
@@ -271,6 +292,7 @@ export function invitationRoutes(api: Api, deps: Deps): void {
           "organization with the invited role.",
         params: IdParams,
         response: { 200: Json("The new membership.", MembershipSchema) },
+        errors: ["forbidden", "not_found", "invitation_expired", "domain_not_allowed"],
       },
     },
     async (request) =>
@@ -289,6 +311,7 @@ export function invitationRoutes(api: Api, deps: Deps): void {
           "declined.",
         params: IdParams,
         response: { 204: NoBody("The invitation is declined.") },
+        errors: ["forbidden", "not_found", "invitation_expired", "domain_not_allowed"],
       },
     },
     async (request, reply) => {

@@ -62,3 +62,18 @@ export class AppError extends Error {
 export function fail(code: ErrorCode, message: string, options?: ErrorOptions): AppError {
   return new AppError(code, message, options);
 }
+
+/** The contract's error body: `{"error": {"code", "message", "details"?}}`. */
+export interface ErrorBodyJson {
+  error: { code: ErrorCode; message: string; details?: unknown };
+}
+
+/**
+ * The one writer of error bodies: the HTTP error handler, the socket-level refusals, the
+ * operator commands and the control socket all answer with what this returns.
+ */
+export function errorBody(error: AppError): ErrorBodyJson {
+  const body: ErrorBodyJson = { error: { code: error.code, message: error.message } };
+  if (error.details !== undefined) body.error.details = error.details;
+  return body;
+}

@@ -38,6 +38,7 @@ export function membershipRoutes(api: Api, deps: Deps): void {
         params: Type.Object({ org: Type.String({ minLength: 1, maxLength: 64 }) }),
         querystring: MembersQuery,
         response: { 200: Json("A page of members.", Page(MemberSchema)) },
+        errors: ["forbidden", "not_found"],
       },
     },
     async (request) => {
@@ -65,6 +66,7 @@ export function membershipRoutes(api: Api, deps: Deps): void {
         params: MemberParams,
         body: Body({ role: RoleSchema }),
         response: { 200: Json("The member with the new role.", MemberSchema) },
+        errors: ["forbidden", "session_not_fresh", "not_found", "last_owner"],
       },
     },
     async (request) =>
@@ -90,6 +92,7 @@ export function membershipRoutes(api: Api, deps: Deps): void {
           "themself (leaving). Ends the membership; 409 `last_owner` when it would leave no owner.",
         params: MemberParams,
         response: { 204: NoBody("The membership has ended.") },
+        errors: ["forbidden", "session_not_fresh", "not_found", "last_owner"],
       },
     },
     async (request, reply) => {

@@ -42,6 +42,7 @@ export function metricsRoutes(app: FastifyInstance, deps: Deps): void {
             content: { "text/plain": { schema: Type.String() } },
           },
         },
+        errors: ["unauthenticated", "forbidden"],
       },
     },
     async (request, reply) => {

@@ -2,7 +2,9 @@ import { rmSync } from "node:fs";
 import { createServer, type IncomingMessage, request } from "node:http";
 import { join, resolve } from "node:path";
 import type { Deps } from "../deps.js";
+import { fail } from "../lib/errors.js";
 import {
+  errorResult,
   type OperatorCommand,
   type OperatorResult,
   runOperatorCommand,
@@ -33,12 +35,7 @@ export async function startControlServer(deps: Deps, path: string): Promise<() =
   const server = createServer((req, res) => {
     readJson(req)
       .then((command) => runOperatorCommand(deps, command as OperatorCommand))
-      .catch(
-        (): OperatorResult => ({
-          status: 400,
-          body: { error: { code: "invalid_request", message: "Malformed command." } },
-        }),
-      )
+      .catch(() => errorResult(fail("invalid_request", "Malformed command.")))
       .then(async (result) => {
         if ("stream" in result) {
           res.writeHead(result.status, { "content-type": "text/plain; charset=utf-8" });

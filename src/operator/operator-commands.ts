@@ -10,7 +10,7 @@ import { exportChunks } from "../audit/audit.service.js";
 import { listAuditChainHeads } from "../audit/audit-heads.js";
 import { type Anchor, checkAnchors, verifyAuditChains } from "../audit/audit-verify.js";
 import type { Deps } from "../deps.js";
-import { AppError, fail } from "../lib/errors.js";
+import { AppError, errorBody, fail } from "../lib/errors.js";
 import { isId } from "../lib/ids.js";
 import { provisionOrganization } from "../organizations/provision-organization.js";
 
@@ -133,6 +133,11 @@ async function run(deps: Deps, caller: Caller, command: OperatorCommand): Promis
   }
 }
 
+/** A refused or failed command's answer: the contract's status and error body. */
+export function errorResult(error: AppError): OperatorResult {
+  return { status: error.status, body: errorBody(error) };
+}
+
 /**
  * Runs one operator command in this process, as the operator (whoever can reach the data
  * folder or the control socket is the operator); failures come back in the contract's error
@@ -145,16 +150,8 @@ export async function runOperatorCommand(
   try {
     return await run(deps, OPERATOR_CALLER, command);
   } catch (error) {
-    if (error instanceof AppError) {
-      return {
-        status: error.status,
-        body: { error: { code: error.code, message: error.message, details: error.details } },
-      };
-    }
+    if (error instanceof AppError) return errorResult(error);
     deps.logger.error({ err: error }, "operator command failed");
-    return {
-      status: 500,
-      body: { error: { code: "internal", message: "The command failed; see the log." } },
-    };
+    return errorResult(fail("internal", "The command failed; see the log."));
   }
 }

@@ -38,6 +38,7 @@ export function organizationRoutes(api: Api, deps: Deps): void {
           "becomes its owner.",
         body: Body({ name: NameField, slug: Type.Optional(SlugField) }),
         response: { 201: Json("The new organization.", OrganizationSchema) },
+        errors: ["forbidden", "conflict"],
       },
     },
     async (request, reply) =>
@@ -57,6 +58,7 @@ export function organizationRoutes(api: Api, deps: Deps): void {
           "Its members. `{org}` is the id or the slug; changes nothing. Anyone else gets 404.",
         params: OrgParams,
         response: { 200: Json("The organization, with the caller's role.", OrganizationSchema) },
+        errors: ["forbidden", "not_found"],
       },
     },
     async (request) => getOrganization(deps, authOf(request), request.params.org, request.now),
@@ -81,6 +83,7 @@ export function organizationRoutes(api: Api, deps: Deps): void {
           ),
         }),
         response: { 200: Json("The updated organization.", OrganizationSchema) },
+        errors: ["forbidden", "not_found", "conflict"],
       },
     },
     async (request) =>
@@ -99,6 +102,7 @@ export function organizationRoutes(api: Api, deps: Deps): void {
           "invitations and API keys bound to it.",
         params: OrgParams,
         response: { 204: NoBody("The organization is deleted.") },
+        errors: ["forbidden", "session_not_fresh", "not_found"],
       },
     },
     async (request, reply) => {

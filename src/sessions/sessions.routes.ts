@@ -35,6 +35,7 @@ export function sessionRoutes(api: Api, deps: Deps): void {
           "The signed-in account, through its session cookie (not an API key). Deletes the " +
           "session and clears the cookie.",
         response: { 204: NoBody("Signed out; the cookie is cleared.") },
+        errors: ["forbidden"],
       },
     },
     async (request, reply) => {
@@ -56,6 +57,7 @@ export function sessionRoutes(api: Api, deps: Deps): void {
           "first, the current one marked; changes nothing.",
         querystring: PageQuery,
         response: { 200: Json("A page of sessions.", Page(SessionSchema)) },
+        errors: ["forbidden"],
       },
     },
     async (request) =>
@@ -79,6 +81,7 @@ export function sessionRoutes(api: Api, deps: Deps): void {
           "at once, in every process; revoking the current session also clears its cookie.",
         params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
         response: { 204: NoBody("The session is revoked.") },
+        errors: ["forbidden", "not_found"],
       },
     },
     async (request, reply) => {
@@ -100,6 +103,7 @@ export function sessionRoutes(api: Api, deps: Deps): void {
           "The signed-in account, through a fresh session. Signs out every session of the " +
           "account except the current one.",
         response: { 204: NoBody("Every other session is revoked.") },
+        errors: ["session_not_fresh"],
       },
     },
     async (request, reply) => {

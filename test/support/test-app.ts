@@ -88,6 +88,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     clock,
     mailTransport: mailbox,
     workers: false,
+    // An error answer its route does not declare fails the test (test/support/declared-errors.ts).
+    checkDeclaredErrors: true,
   });
   await app.ready();
   afterAll(async () => {
