@@ -18,7 +18,13 @@ import type { AuthState } from "../sessions/session-cache.js";
 import { sessionExists } from "../sessions/sessions.queries.js";
 import { accountLink, requireEmail } from "./account-input.js";
 import { consumeAccountToken, issueAccountToken, voidAccountTokens } from "./account-tokens.js";
-import { findUserByCanonicalEmail, lockUser, updateUser } from "./accounts.queries.js";
+import {
+  deleteEmailChangeTokens,
+  findPendingEmailChange,
+  findUserByCanonicalEmail,
+  lockUser,
+  updateUser,
+} from "./accounts.queries.js";
 
 const DEAD_LINK = "This verification link is invalid or has expired; ask for a new one.";
 
@@ -106,6 +112,49 @@ export async function requestEmailChange(
       subjectUserId: auth.user.id,
       metadata: { newEmail },
     });
+  });
+}
+
+export interface PendingEmail {
+  email: string;
+  requestedAt: string;
+  expiresAt: string;
+}
+
+/** The email change waiting for its link, so that the console shows it after a reload too. */
+export async function pendingEmailChange(
+  deps: Deps,
+  auth: AuthState,
+  now: Date,
+): Promise<PendingEmail | null> {
+  const token = await findPendingEmailChange(deps.db, auth.user.id, now);
+  if (!token) return null;
+  return {
+    email: token.email,
+    requestedAt: token.created_at.toISOString(),
+    expiresAt: token.expires_at.toISOString(),
+  };
+}
+
+/**
+ * Withdraws a pending email change: its link stops working. Nothing pending is no error (the
+ * link may have just been used or expired); only a live change withdrawn is audited.
+ */
+export async function cancelEmailChange(
+  deps: Deps,
+  auth: AuthState,
+  meta: RequestMeta,
+): Promise<void> {
+  await transaction(deps.db, async (tx) => {
+    for (const newEmail of await deleteEmailChangeTokens(tx.db, auth.user.id, meta.now)) {
+      await recordAuditEvent(tx, meta, {
+        action: "user.email_change_cancelled",
+        actor: actorOf(auth),
+        subjectUserId: auth.user.id,
+        target: { type: "user", id: auth.user.id },
+        metadata: { newEmail, reason: "cancelled" },
+      });
+    }
   });
 }
 
