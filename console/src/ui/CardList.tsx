@@ -1,13 +1,27 @@
 import { Fragment, type ReactNode } from "react";
 
+/** Where a list's table takes over from its cards: the width at which all its columns fit. */
+export const TABLE_FROM = {
+  lg: { table: "hidden lg:block", cards: "lg:hidden" },
+  xl: { table: "hidden xl:block", cards: "xl:hidden" },
+} as const;
+
 /**
- * A table's rows as cards, for narrow screens: each value under its label and the row's
- * actions below, so that nothing sits off-screen. Pages show it below the `lg` width and their
- * Table from there on (`<Table className="hidden lg:block">`).
+ * A table's rows as cards, for narrower screens: each value under its label and the row's
+ * actions below, so that nothing sits off-screen. A page shows its Table from the width where
+ * all its columns fit (`<Table className={TABLE_FROM.lg.table}>`) and these cards below it.
  */
-export function CardList({ label, children }: { label: string; children: ReactNode }) {
+export function CardList({
+  label,
+  tableFrom = "lg",
+  children,
+}: {
+  label: string;
+  tableFrom?: keyof typeof TABLE_FROM;
+  children: ReactNode;
+}) {
   return (
-    <ul aria-label={label} className="flex flex-col gap-3 lg:hidden">
+    <ul aria-label={label} className={`flex flex-col gap-3 ${TABLE_FROM[tableFrom].cards}`}>
       {children}
     </ul>
   );

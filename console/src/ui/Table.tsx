@@ -13,7 +13,7 @@ export { TableBody, TableHeader } from "react-aria-components";
 
 /**
  * A table that scrolls sideways on a narrow screen rather than squeezing its columns; a table
- * whose rows have actions hides itself there (`className="hidden lg:block"`) for a CardList.
+ * whose rows have actions gives way there to a CardList (`className={TABLE_FROM.lg.table}`).
  */
 export function Table({
   className = "",

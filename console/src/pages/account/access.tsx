@@ -10,13 +10,13 @@ import { required, z } from "../../lib/schema";
 import { organizationsQuery } from "../../lib/session";
 import { Banner } from "../../ui/Banner";
 import { Button } from "../../ui/Button";
-import { Card, CardList } from "../../ui/CardList";
+import { Card, CardList, TABLE_FROM } from "../../ui/CardList";
 import { ConfirmDialog } from "../../ui/ConfirmDialog";
 import { Dialog } from "../../ui/Dialog";
 import { FormField } from "../../ui/FormField";
 import { Cell, Column, Row, Table, TableBody, TableHeader } from "../../ui/Table";
 import { toast } from "../../ui/Toast";
-import { formatDate, LoadError, Loading } from "../page";
+import { DateTime, formatDate, LoadError, Loading } from "../page";
 
 const keysKey = ["me", "api-keys"];
 const EXPIRY_DAYS = [7, 30, 90, 365] as const;
@@ -81,7 +81,8 @@ export default function Access() {
         </p>
       ) : (
         <>
-          <Table aria-label="API keys" className="hidden lg:block">
+          {/* Seven columns fit beside the sidebar from 1280 px. */}
+          <Table aria-label="API keys" className={TABLE_FROM.xl.table}>
             <TableHeader>
               <Column isRowHeader>Name</Column>
               <Column>Prefix</Column>
@@ -96,20 +97,26 @@ export default function Access() {
             <TableBody items={keys.data.items}>
               {(key) => (
                 <Row id={key.id}>
-                  <Cell>{key.name}</Cell>
+                  <Cell>
+                    <span className="whitespace-normal break-words">{key.name}</span>
+                  </Cell>
                   <Cell>
                     <code>{key.prefix}…</code>
                   </Cell>
                   <Cell>{orgName(key.organizationId)}</Cell>
-                  <Cell>{formatDate(key.createdAt)}</Cell>
-                  <Cell>{key.lastUsedAt ? formatDate(key.lastUsedAt) : "Never"}</Cell>
-                  <Cell>{formatDate(key.expiresAt)}</Cell>
+                  <Cell>
+                    <DateTime value={key.createdAt} />
+                  </Cell>
+                  <Cell>{key.lastUsedAt ? <DateTime value={key.lastUsedAt} /> : "Never"}</Cell>
+                  <Cell>
+                    <DateTime value={key.expiresAt} />
+                  </Cell>
                   <Cell>{revokeButton(key)}</Cell>
                 </Row>
               )}
             </TableBody>
           </Table>
-          <CardList label="API keys">
+          <CardList label="API keys" tableFrom="xl">
             {keys.data.items.map((key) => (
               <Card
                 key={key.id}

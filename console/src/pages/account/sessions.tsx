@@ -4,11 +4,11 @@ import { api, type components, unwrap } from "../../lib/api";
 import { errorMessage } from "../../lib/errors";
 import { Banner } from "../../ui/Banner";
 import { Button } from "../../ui/Button";
-import { Card, CardList } from "../../ui/CardList";
+import { Card, CardList, TABLE_FROM } from "../../ui/CardList";
 import { ConfirmDialog } from "../../ui/ConfirmDialog";
 import { Cell, Column, Row, Table, TableBody, TableHeader } from "../../ui/Table";
 import { toast } from "../../ui/Toast";
-import { formatDate, LoadError, Loading } from "../page";
+import { DateTime, formatDate, LoadError, Loading } from "../page";
 
 const sessionsKey = ["me", "sessions"];
 
@@ -16,8 +16,23 @@ type Session = components["schemas"]["Session"];
 
 function ThisDevice() {
   return (
-    <span className="ml-2 rounded whitespace-nowrap bg-brand-100 px-2 py-0.5 text-xs font-medium text-brand-800">
+    <span className="inline-block rounded whitespace-nowrap bg-brand-100 px-2 py-0.5 text-xs font-medium text-brand-800">
       This device
+    </span>
+  );
+}
+
+/** The device's line, and the mark of this one: on one line if there is room. */
+function DeviceName({ session }: { session: Session }) {
+  return (
+    <span className="whitespace-normal">
+      {session.device.label}
+      {session.current && (
+        <>
+          {" "}
+          <ThisDevice />
+        </>
+      )}
     </span>
   );
 }
@@ -85,7 +100,7 @@ export default function Sessions() {
         <LoadError error={sessions.error} retry={() => void sessions.refetch()} />
       ) : (
         <>
-          <Table aria-label="Sessions" className="hidden lg:block">
+          <Table aria-label="Sessions" className={TABLE_FROM.lg.table}>
             <TableHeader>
               <Column isRowHeader>Device</Column>
               <Column>Address</Column>
@@ -100,13 +115,20 @@ export default function Sessions() {
               {(session) => (
                 <Row id={session.id}>
                   <Cell>
-                    {session.device.label}
-                    {session.current && <ThisDevice />}
+                    <DeviceName session={session} />
                   </Cell>
-                  <Cell>{session.ipAddress ?? "—"}</Cell>
-                  <Cell>{formatDate(session.createdAt)}</Cell>
-                  <Cell>{formatDate(session.lastActiveAt)}</Cell>
-                  <Cell>{formatDate(session.expiresAt)}</Cell>
+                  <Cell>
+                    <span className="whitespace-normal break-all">{session.ipAddress ?? "—"}</span>
+                  </Cell>
+                  <Cell>
+                    <DateTime value={session.createdAt} />
+                  </Cell>
+                  <Cell>
+                    <DateTime value={session.lastActiveAt} />
+                  </Cell>
+                  <Cell>
+                    <DateTime value={session.expiresAt} />
+                  </Cell>
                   <Cell>{!session.current && revokeButton(session)}</Cell>
                 </Row>
               )}
@@ -116,12 +138,7 @@ export default function Sessions() {
             {sessions.data.map((session) => (
               <Card
                 key={session.id}
-                title={
-                  <>
-                    {session.device.label}
-                    {session.current && <ThisDevice />}
-                  </>
-                }
+                title={<DeviceName session={session} />}
                 fields={[
                   ["Address", session.ipAddress ?? "—"],
                   ["Signed in", formatDate(session.createdAt)],
