@@ -282,13 +282,13 @@ describe("account settings", () => {
   });
 });
 
-describe("at phone width", () => {
-  /** The element lies wholly within the 390 px viewport. */
-  async function onScreen(locator: ReturnType<Page["getByRole"]>) {
-    const box = await locator.boundingBox();
-    return box !== null && box.x >= 0 && box.x + box.width <= PHONE.width;
-  }
+/** The element lies wholly within a viewport this wide: nothing to scroll sideways for. */
+async function onScreen(locator: ReturnType<Page["getByRole"]>, width = PHONE.width) {
+  const box = await locator.boundingBox();
+  return box !== null && box.x >= 0 && box.x + box.width <= width;
+}
 
+describe("at phone width", () => {
   it("shows each session as a card, named by the server, with Revoke on screen", async () => {
     const here = await atrium.context(PHONE);
     const page = await here.newPage();
@@ -303,7 +303,7 @@ describe("at phone width", () => {
     const cards = page.getByRole("list", { name: "Sessions" }).getByRole("listitem");
     await expect.poll(() => cards.count()).toBe(2);
     expect(await page.getByRole("grid", { name: "Sessions" }).count()).toBe(0);
-    expect(await cards.nth(0).textContent()).toMatch(/^Chrome \d+ on LinuxThis device/);
+    expect(await cards.nth(0).textContent()).toMatch(/^Chrome \d+ on Linux This device/);
     expect(
       await cards
         .nth(0)
@@ -348,6 +348,43 @@ describe("at phone width", () => {
     await page.getByText("No API keys yet.", { exact: false }).waitFor();
     await context.close();
   });
+});
+
+describe("on wider screens", () => {
+  for (const viewport of [
+    { width: 1024, height: 768 },
+    { width: 1280, height: 800 },
+  ]) {
+    it(`keeps the sessions' and API keys' Revoke on screen at ${viewport.width} px`, async () => {
+      const context = await atrium.context(viewport);
+      const page = await context.newPage();
+      const ada = person();
+      await signUp(page, ada);
+      const there = await atrium.context();
+      const other = await there.newPage();
+      await signIn(other, ada);
+      await other.waitForURL(/\/o\/[^/]+$/);
+      const created = await page.request.post("/api/v1/me/api-keys", {
+        data: { name: "Nightly backup of the billing database" },
+        headers: { origin: atrium.url },
+      });
+      // Used once, so that every column has a date in it.
+      const { secret } = await created.json();
+      await fetch(`${atrium.url}/api/v1/me`, { headers: { authorization: `Bearer ${secret}` } });
+
+      await page.goto("/account/sessions");
+      const sessions = page.getByRole("grid", { name: "Sessions" }).getByRole("row");
+      await expect.poll(() => sessions.count()).toBe(3);
+      expect(await onScreen(sessions.nth(2).getByRole("button"), viewport.width)).toBe(true);
+      await page.goto("/account/access");
+      // A table at 1280 px; cards at 1024 px, where its seven columns do not fit.
+      const revoke = page.getByRole("button", { name: /^Revoke Nightly backup/ });
+      await revoke.waitFor();
+      expect(await onScreen(revoke, viewport.width)).toBe(true);
+      await context.close();
+      await there.close();
+    });
+  }
 });
 
 describe("a session that is no longer fresh", () => {

@@ -50,7 +50,7 @@ it("writes a screenshot of every page at both widths", async () => {
       await page.getByRole("dialog", { name: "Your new API key" }).waitFor();
       await page.screenshot({ path: name("/api-key-dialog", viewport.width) });
       await page.getByRole("button", { name: "Done" }).click();
-      await page.getByRole("row", { name: /Deploy script/ }).waitFor();
+      await page.getByRole("button", { name: "Revoke Deploy script" }).waitFor();
       await page.screenshot({
         path: name("/account_access-with-key", viewport.width),
         fullPage: true,
