@@ -117,9 +117,7 @@ export default function Sessions() {
                   <Cell>
                     <DeviceName session={session} />
                   </Cell>
-                  <Cell>
-                    <span className="whitespace-normal break-all">{session.ipAddress ?? "—"}</span>
-                  </Cell>
+                  <Cell>{session.ipAddress ?? "—"}</Cell>
                   <Cell>
                     <DateTime value={session.createdAt} />
                   </Cell>
