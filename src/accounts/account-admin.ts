@@ -1,5 +1,7 @@
+import type { Caller } from "../access/caller.js";
+import { permit } from "../access/policy.js";
 import { revokeAllUserApiKeys } from "../api-keys/api-keys.queries.js";
-import { type Actor, recordAuditEvent } from "../audit/audit-events.js";
+import { actorOf, recordAuditEvent } from "../audit/audit-events.js";
 import { transaction } from "../db/transaction.js";
 import type { Deps } from "../deps.js";
 import { fail } from "../lib/errors.js";
@@ -10,7 +12,6 @@ import { voidAccountTokens } from "./account-tokens.js";
 import { findUserByCanonicalEmail, updateUser } from "./accounts.queries.js";
 
 /** Operator actions: what `atrium users …` and `atrium sessions …` do. */
-const OPERATOR: Actor = { type: "system", id: "cli" };
 
 async function getUserByEmail(deps: Deps, email: string) {
   const user = await findUserByCanonicalEmail(deps.db, requireEmail(email).canonical);
@@ -48,8 +49,10 @@ function summarise(row: {
 /** Accounts, oldest first, optionally those whose email or name contains `q`. */
 export async function listAccounts(
   deps: Deps,
+  caller: Caller,
   options: { q?: string | undefined; limit: number; after?: string | undefined },
 ) {
+  permit(deps, caller, "operator.accounts", deps.clock.now());
   let query = deps.db
     .selectFrom("users")
     .select(["id", "email", "name", "email_verified_at", "disabled_at", "created_at"]);
@@ -64,7 +67,8 @@ export async function listAccounts(
   return rows.map(summarise);
 }
 
-export async function showAccount(deps: Deps, email: string) {
+export async function showAccount(deps: Deps, caller: Caller, email: string) {
+  permit(deps, caller, "operator.accounts", deps.clock.now());
   const user = await getUserByEmail(deps, email);
   const [organizations, sessions, keys] = await Promise.all([
     deps.db
@@ -99,9 +103,15 @@ export async function showAccount(deps: Deps, email: string) {
  * enabling it later brings none of them back), and its pending links die, in every process.
  * Enabling lets it sign in again.
  */
-export async function setAccountDisabled(deps: Deps, email: string, disabled: boolean) {
-  const user = await getUserByEmail(deps, email);
+export async function setAccountDisabled(
+  deps: Deps,
+  caller: Caller,
+  email: string,
+  disabled: boolean,
+) {
   const now = deps.clock.now();
+  const operator = actorOf(permit(deps, caller, "operator.accounts", now));
+  const user = await getUserByEmail(deps, email);
   return transaction(deps.db, async (tx) => {
     const updated = await updateUser(tx.db, user.id, {
       disabled_at: disabled ? (user.disabled_at ?? now) : null,
@@ -114,7 +124,7 @@ export async function setAccountDisabled(deps: Deps, email: string, disabled: bo
       ended = await endUserSessions(deps, tx, user.id);
       revokedKeys = await revokeAllUserApiKeys(tx.db, user.id, now);
       await voidAccountTokens(tx, user.id, {
-        actor: OPERATOR,
+        actor: operator,
         meta: null,
         reason: "account_disabled",
         now,
@@ -126,7 +136,7 @@ export async function setAccountDisabled(deps: Deps, email: string, disabled: bo
       null,
       {
         action: disabled ? "user.disabled" : "user.enabled",
-        actor: OPERATOR,
+        actor: operator,
         subjectUserId: user.id,
         target: { type: "user", id: user.id },
         metadata: disabled
@@ -144,13 +154,14 @@ export async function setAccountDisabled(deps: Deps, email: string, disabled: bo
 }
 
 /** Signs an account out everywhere, and ends its pending links as signing out others does. */
-export async function revokeAccountSessions(deps: Deps, email: string) {
-  const user = await getUserByEmail(deps, email);
+export async function revokeAccountSessions(deps: Deps, caller: Caller, email: string) {
   const now = deps.clock.now();
+  const operator = actorOf(permit(deps, caller, "operator.accounts", now));
+  const user = await getUserByEmail(deps, email);
   return transaction(deps.db, async (tx) => {
     const ended = await endUserSessions(deps, tx, user.id);
     await voidAccountTokens(tx, user.id, {
-      actor: OPERATOR,
+      actor: operator,
       meta: null,
       reason: "sessions_revoked",
       now,
@@ -160,7 +171,7 @@ export async function revokeAccountSessions(deps: Deps, email: string) {
       null,
       {
         action: "session.revoked",
-        actor: OPERATOR,
+        actor: operator,
         subjectUserId: user.id,
         metadata: { scope: "all", count: ended.length },
       },

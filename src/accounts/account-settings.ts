@@ -1,3 +1,5 @@
+import type { PersonCaller } from "../access/caller.js";
+import { permit } from "../access/policy.js";
 import { actorOf, recordAuditEvent, userActor } from "../audit/audit-events.js";
 import { transaction } from "../db/transaction.js";
 import type { Deps } from "../deps.js";
@@ -10,7 +12,6 @@ import { soleOwnerships } from "../memberships/memberships.queries.js";
 import { deleteOrganizationRow } from "../organizations/organizations.queries.js";
 import { clearAttempts, POLICIES, takeAttempt } from "../rate-limit/rate-limit.js";
 import { publishAuthChange } from "../sessions/auth-changes.js";
-import type { AuthState } from "../sessions/session-cache.js";
 import {
   endUserSessions,
   type IssuedSession,
@@ -30,7 +31,12 @@ export function passwordConfirmationKey(userId: string): string {
  * Checks the signed-in user's password (re-authentication, password change). Limited like
  * sign-in, so a stolen session cannot be used to guess the password.
  */
-async function confirmPassword(deps: Deps, auth: AuthState, password: string, meta: RequestMeta) {
+async function confirmPassword(
+  deps: Deps,
+  auth: PersonCaller,
+  password: string,
+  meta: RequestMeta,
+) {
   const key = passwordConfirmationKey(auth.user.id);
   const limit = await takeAttempt(deps.db, [{ key, policy: POLICIES.signInPerAccount }], meta.now);
   const refused = async (reason: string) =>
@@ -61,10 +67,11 @@ async function confirmPassword(deps: Deps, auth: AuthState, password: string, me
 /** Makes the session fresh again after the user proves they still know the password. */
 export async function reauthenticate(
   deps: Deps,
-  auth: AuthState,
+  caller: PersonCaller,
   input: { password: string },
   meta: RequestMeta,
 ): Promise<IssuedSession> {
+  const auth = permit(deps, caller, "session.reauthenticate", meta.now);
   const user = await confirmPassword(deps, auth, input.password, meta);
   return transaction(deps.db, async (tx) => {
     const session = await renewSessionAuthentication(deps, tx, auth, meta.now);
@@ -81,10 +88,11 @@ export async function reauthenticate(
 
 export async function updateProfile(
   deps: Deps,
-  auth: AuthState,
+  auth: PersonCaller,
   input: { name?: string | undefined },
   meta: RequestMeta,
 ): Promise<User> {
+  permit(deps, auth, "account.update_profile", meta.now);
   return transaction(deps.db, async (tx) => {
     const changes = input.name === undefined ? {} : { name: requireName(input.name) };
     const user = await updateUser(tx.db, auth.user.id, { ...changes, updated_at: meta.now });
@@ -109,10 +117,11 @@ export async function updateProfile(
  */
 export async function changePassword(
   deps: Deps,
-  auth: AuthState,
+  caller: PersonCaller,
   input: { currentPassword: string; newPassword: string; revokeOtherSessions: boolean },
   meta: RequestMeta,
 ): Promise<IssuedSession> {
+  const auth = permit(deps, caller, "account.change_password", meta.now);
   const user = await confirmPassword(deps, auth, input.currentPassword, meta);
   requireStrongPassword(deps.config, input.newPassword, user, "newPassword");
   const passwordHash = await deps.passwords.hash(input.newPassword);
@@ -144,7 +153,12 @@ export async function changePassword(
  * audit events stay. Refused with last_owner while it is the only owner of an organization
  * that has other members; an organization it alone belongs to goes with it.
  */
-export async function deleteAccount(deps: Deps, auth: AuthState, meta: RequestMeta): Promise<void> {
+export async function deleteAccount(
+  deps: Deps,
+  caller: PersonCaller,
+  meta: RequestMeta,
+): Promise<void> {
+  const auth = permit(deps, caller, "account.delete", meta.now);
   await transaction(deps.db, async (tx) => {
     // Lock the organizations it owns first: a concurrent promotion or join must not slip past the check.
     await tx.db

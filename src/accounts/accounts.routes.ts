@@ -1,14 +1,14 @@
 import Type from "typebox";
+import type { PersonCaller } from "../access/caller.js";
 import type { Deps } from "../deps.js";
 import type { Api } from "../http/app-types.js";
-import { accountAuthOf, authOf, freshAuthOf, sessionAuthOf } from "../http/authenticate.js";
+import { authOf } from "../http/authenticate.js";
 import { deviceCookieOf, setDeviceCookie } from "../http/device-cookie.js";
 import { metaOf } from "../http/request-meta.js";
 import { Json, NoBody, Redirect } from "../http/responses.js";
 import { Body, EmailField, NameField, PasswordField, TokenField } from "../http/schemas.js";
 import { clearSessionCookie, setSessionCookie } from "../http/session-cookie.js";
 import { fail } from "../lib/errors.js";
-import type { AuthState } from "../sessions/session-cache.js";
 import {
   changePassword,
   deleteAccount,
@@ -40,7 +40,7 @@ const PendingEmailChange = Type.Object({
 });
 const publicRoute = { public: true };
 
-function currentUser(auth: AuthState): User {
+function currentUser(auth: PersonCaller): User {
   return {
     id: auth.user.id,
     email: auth.user.email,
@@ -127,7 +127,7 @@ export function accountRoutes(api: Api, deps: Deps): void {
       },
     },
     async (request, reply) => {
-      const auth = sessionAuthOf(request);
+      const auth = authOf(request);
       const session = await reauthenticate(deps, auth, request.body, metaOf(request));
       setSessionCookie(reply, config, session, request.now);
       return { user: currentUser(auth) };
@@ -282,7 +282,7 @@ export function accountRoutes(api: Api, deps: Deps): void {
         response: { 200: Json("The updated account.", UserSchema) },
       },
     },
-    async (request) => updateProfile(deps, accountAuthOf(request), request.body, metaOf(request)),
+    async (request) => updateProfile(deps, authOf(request), request.body, metaOf(request)),
   );
 
   api.post(
@@ -300,7 +300,7 @@ export function accountRoutes(api: Api, deps: Deps): void {
       },
     },
     async (request, reply) => {
-      await requestEmailChange(deps, freshAuthOf(deps, request), request.body, metaOf(request));
+      await requestEmailChange(deps, authOf(request), request.body, metaOf(request));
       return reply.code(202).send();
     },
   );
@@ -319,7 +319,7 @@ export function accountRoutes(api: Api, deps: Deps): void {
       },
     },
     async (request) => ({
-      pendingEmail: await pendingEmailChange(deps, accountAuthOf(request), request.now),
+      pendingEmail: await pendingEmailChange(deps, authOf(request), request.now),
     }),
   );
 
@@ -338,7 +338,7 @@ export function accountRoutes(api: Api, deps: Deps): void {
       },
     },
     async (request, reply) => {
-      await cancelEmailChange(deps, accountAuthOf(request), metaOf(request));
+      await cancelEmailChange(deps, authOf(request), metaOf(request));
       return reply.code(204).send();
     },
   );
@@ -357,7 +357,7 @@ export function accountRoutes(api: Api, deps: Deps): void {
       },
     },
     async (request, reply) => {
-      await resendVerification(deps, accountAuthOf(request), metaOf(request));
+      await resendVerification(deps, authOf(request), metaOf(request));
       return reply.code(202).send();
     },
   );
@@ -381,12 +381,7 @@ export function accountRoutes(api: Api, deps: Deps): void {
       },
     },
     async (request, reply) => {
-      const session = await changePassword(
-        deps,
-        freshAuthOf(deps, request),
-        request.body,
-        metaOf(request),
-      );
+      const session = await changePassword(deps, authOf(request), request.body, metaOf(request));
       setSessionCookie(reply, config, session, request.now);
       return reply.code(204).send();
     },
@@ -407,7 +402,7 @@ export function accountRoutes(api: Api, deps: Deps): void {
       },
     },
     async (request, reply) => {
-      await deleteAccount(deps, freshAuthOf(deps, request), metaOf(request));
+      await deleteAccount(deps, authOf(request), metaOf(request));
       clearSessionCookie(reply, config);
       return reply.code(204).send();
     },

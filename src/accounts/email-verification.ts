@@ -1,3 +1,5 @@
+import type { PersonCaller } from "../access/caller.js";
+import { permit } from "../access/policy.js";
 import { actorOf, recordAuditEvent, userActor } from "../audit/audit-events.js";
 import { isUniqueViolation } from "../db/errors.js";
 import { transaction } from "../db/transaction.js";
@@ -14,7 +16,6 @@ import {
 } from "../mail/templates.js";
 import { lookUpGuessedToken, POLICIES, requireAttempt } from "../rate-limit/rate-limit.js";
 import { publishAuthChange } from "../sessions/auth-changes.js";
-import type { AuthState } from "../sessions/session-cache.js";
 import { sessionExists } from "../sessions/sessions.queries.js";
 import { accountLink, requireEmail } from "./account-input.js";
 import { consumeAccountToken, issueAccountToken, voidAccountTokens } from "./account-tokens.js";
@@ -40,9 +41,10 @@ async function limitEmailsTo(deps: Deps, userId: string, meta: RequestMeta): Pro
 /** Sends a new verification link to the account's address; the previous link stops working. */
 export async function resendVerification(
   deps: Deps,
-  auth: AuthState,
+  auth: PersonCaller,
   meta: RequestMeta,
 ): Promise<void> {
+  permit(deps, auth, "account.resend_verification", meta.now);
   if (auth.user.emailVerifiedAt) throw fail("conflict", "This email address is already verified.");
   await limitEmailsTo(deps, auth.user.id, meta);
   await transaction(deps.db, async (tx) => {
@@ -70,10 +72,11 @@ export async function resendVerification(
  */
 export async function requestEmailChange(
   deps: Deps,
-  auth: AuthState,
+  caller: PersonCaller,
   input: { newEmail: string },
   meta: RequestMeta,
 ): Promise<void> {
+  const auth = permit(deps, caller, "account.change_email", meta.now);
   const { email: newEmail, canonical } = requireEmail(input.newEmail, "newEmail");
   const current = checkEmail(auth.user.email);
   if (current.ok && current.canonical === canonical) {
@@ -124,10 +127,11 @@ export interface PendingEmail {
 /** The email change waiting for its link, so that the console shows it after a reload too. */
 export async function pendingEmailChange(
   deps: Deps,
-  auth: AuthState,
+  caller: PersonCaller,
   now: Date,
 ): Promise<PendingEmail | null> {
-  const token = await findPendingEmailChange(deps.db, auth.user.id, now);
+  permit(deps, caller, "account.show_email_change", now);
+  const token = await findPendingEmailChange(deps.db, caller.user.id, now);
   if (!token) return null;
   return {
     email: token.email,
@@ -142,16 +146,17 @@ export async function pendingEmailChange(
  */
 export async function cancelEmailChange(
   deps: Deps,
-  auth: AuthState,
+  caller: PersonCaller,
   meta: RequestMeta,
 ): Promise<void> {
+  permit(deps, caller, "account.cancel_email_change", meta.now);
   await transaction(deps.db, async (tx) => {
-    for (const newEmail of await deleteEmailChangeTokens(tx.db, auth.user.id, meta.now)) {
+    for (const newEmail of await deleteEmailChangeTokens(tx.db, caller.user.id, meta.now)) {
       await recordAuditEvent(tx, meta, {
         action: "user.email_change_cancelled",
-        actor: actorOf(auth),
-        subjectUserId: auth.user.id,
-        target: { type: "user", id: auth.user.id },
+        actor: actorOf(caller),
+        subjectUserId: caller.user.id,
+        target: { type: "user", id: caller.user.id },
         metadata: { newEmail, reason: "cancelled" },
       });
     }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { type Client, expectError, type Reply, signUpUser } from "../../test/support/test-app.js";
 import { startTwoProcesses } from "../../test/support/two-processes.js";
+import { OPERATOR_CALLER } from "../access/caller.js";
 import { setAccountDisabled } from "../accounts/account-admin.js";
 import { KEY_PREFIX } from "./api-key-secret.js";
 
@@ -151,7 +152,7 @@ describe("ending a key", () => {
     expect((await onA.get("/me", withKey(secret))).status).toBe(200);
     await warmOnB(onB, secret);
 
-    await setAccountDisabled(a.app.deps, email, true);
+    await setAccountDisabled(a.app.deps, OPERATOR_CALLER, email, true);
     expectError(await onA.get("/me", withKey(secret)), 401, "unauthenticated");
     const reply = await untilSettled(() => onB.get("/me", withKey(secret)), refused);
     expectError(reply, 401, "unauthenticated");

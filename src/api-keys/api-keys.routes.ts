@@ -1,7 +1,7 @@
 import Type from "typebox";
 import type { Deps } from "../deps.js";
 import type { Api } from "../http/app-types.js";
-import { accountAuthOf, authOf, freshAuthOf } from "../http/authenticate.js";
+import { authOf } from "../http/authenticate.js";
 import { metaOf } from "../http/request-meta.js";
 import { Json, NoBody } from "../http/responses.js";
 import { Body, Page, PageQuery, pageLimit } from "../http/schemas.js";
@@ -23,10 +23,12 @@ export function apiKeyRoutes(api: Api, deps: Deps): void {
       },
     },
     async (request) =>
-      listApiKeys(deps, authOf(request), {
-        limit: pageLimit(request.query.limit),
-        cursor: request.query.cursor,
-      }),
+      listApiKeys(
+        deps,
+        authOf(request),
+        { limit: pageLimit(request.query.limit), cursor: request.query.cursor },
+        request.now,
+      ),
   );
 
   api.post(
@@ -56,7 +58,7 @@ export function apiKeyRoutes(api: Api, deps: Deps): void {
     async (request, reply) =>
       reply
         .code(201)
-        .send(await createApiKey(deps, freshAuthOf(deps, request), request.body, metaOf(request))),
+        .send(await createApiKey(deps, authOf(request), request.body, metaOf(request))),
   );
 
   api.delete(
@@ -74,7 +76,7 @@ export function apiKeyRoutes(api: Api, deps: Deps): void {
       },
     },
     async (request, reply) => {
-      await revokeApiKey(deps, accountAuthOf(request), request.params.id, metaOf(request));
+      await revokeApiKey(deps, authOf(request), request.params.id, metaOf(request));
       return reply.code(204).send();
     },
   );

@@ -1,4 +1,6 @@
 import Type from "typebox";
+import { type ApiKeyCaller, callerAccountOf, type PersonCaller } from "../access/caller.js";
+import { keyBindingOf, permit } from "../access/policy.js";
 import { actorOf, recordAuditEvent } from "../audit/audit-events.js";
 import { transaction } from "../db/transaction.js";
 import type { Deps } from "../deps.js";
@@ -9,7 +11,6 @@ import { enqueueEmail } from "../mail/outbox.js";
 import { apiKeyCreatedNotice } from "../mail/templates.js";
 import { openOrganization } from "../organizations/organization-access.js";
 import { publishAuthChange } from "../sessions/auth-changes.js";
-import { type AuthState, authUserOf } from "../sessions/session-cache.js";
 import {
   DISPLAY_PREFIX_LENGTH,
   hashApiKey,
@@ -70,10 +71,11 @@ function toApiKey(row: {
  */
 export async function createApiKey(
   deps: Deps,
-  auth: AuthState,
+  caller: PersonCaller,
   input: { name: string; expiresAt?: string | undefined; organizationId?: string | undefined },
   meta: RequestMeta,
 ) {
+  const auth = permit(deps, caller, "api_keys.create", meta.now);
   const name = input.name.trim();
   if (name.length === 0 || [...name].length > 100 || /[\p{Cc}\p{Cf}]/u.test(name)) {
     throw fail("invalid_request", "The key's name must be 1 to 100 printable characters.", {
@@ -138,14 +140,16 @@ export async function createApiKey(
 
 export async function listApiKeys(
   deps: Deps,
-  auth: AuthState,
+  auth: PersonCaller,
   page: { limit: number; cursor: string | undefined },
+  now: Date,
 ) {
+  permit(deps, auth, "api_keys.list", now);
   const rows = await listUserApiKeys(deps.db, auth.user.id, {
     limit: page.limit,
     afterId: page.cursor,
     // A key bound to one organization sees only the keys bound to that one.
-    onlyOrganizationId: auth.apiKey?.organizationId,
+    onlyOrganizationId: keyBindingOf(auth),
   });
   const more = rows.length > page.limit;
   const items = rows.slice(0, page.limit).map(toApiKey);
@@ -155,10 +159,11 @@ export async function listApiKeys(
 /** Revokes one of the account's keys: it stops working on its next request, in every process. */
 export async function revokeApiKey(
   deps: Deps,
-  auth: AuthState,
+  auth: PersonCaller,
   id: string,
   meta: RequestMeta,
 ): Promise<void> {
+  permit(deps, auth, "api_keys.revoke", meta.now);
   await transaction(deps.db, async (tx) => {
     const revoked = await revokeUserApiKey(tx.db, auth.user.id, id, meta.now);
     if (!revoked) throw fail("not_found", "No such API key.");
@@ -182,31 +187,30 @@ export async function validateApiKey(
   deps: Deps,
   secret: string,
   now: Date,
-): Promise<AuthState | undefined> {
+): Promise<ApiKeyCaller | undefined> {
   if (!isWellFormedApiKey(secret)) return undefined;
   const secretHash = hashApiKey(secret);
   const nowMs = now.getTime();
-  let state = await deps.sessionCache.getOrLoad(secretHash, nowMs, async () => {
+  const cached = await deps.sessionCache.getOrLoad(secretHash, nowMs, async () => {
     const row = await findApiKeyWithUser(deps.db, secretHash);
     if (!row || row.revoked_at || row.disabled_at) return undefined;
     return {
-      apiKey: { id: row.id, organizationId: row.organization_id },
-      session: {
+      kind: "api_key" as const,
+      apiKey: {
         id: row.id,
+        organizationId: row.organization_id,
         createdAt: row.created_at,
-        // Never fresh: a key cannot stand in for the password (SESS-06).
-        authenticatedAt: new Date(0),
-        renewedAt: row.created_at,
         expiresAt: row.expires_at,
-        lastActiveAt: row.last_used_at ?? new Date(0),
+        lastUsedAt: row.last_used_at ?? new Date(0),
       },
-      user: authUserOf(row),
+      user: callerAccountOf(row),
     };
   });
-  if (!state || state.session.expiresAt.getTime() <= nowMs) return undefined;
-  if (nowMs - state.session.lastActiveAt.getTime() >= TOUCH_INTERVAL_MS) {
-    await touchApiKey(deps.db, state.session.id, now);
-    state = { ...state, session: { ...state.session, lastActiveAt: now } };
+  if (cached?.kind !== "api_key" || cached.apiKey.expiresAt.getTime() <= nowMs) return undefined;
+  let state = cached;
+  if (nowMs - state.apiKey.lastUsedAt.getTime() >= TOUCH_INTERVAL_MS) {
+    await touchApiKey(deps.db, state.apiKey.id, now);
+    state = { ...state, apiKey: { ...state.apiKey, lastUsedAt: now } };
     deps.sessionCache.update(secretHash, state);
   }
   return state;

@@ -1,3 +1,4 @@
+import type { Caller } from "../access/caller.js";
 import type { Tx } from "../db/transaction.js";
 import { newId } from "../lib/ids.js";
 import type { RequestMeta } from "../lib/request-meta.js";
@@ -118,14 +119,15 @@ export async function recordAuditEvent(
     .execute();
 }
 
-/** Who acted: the signed-in user, or the API key acting for them. */
-export function actorOf(auth: {
-  user: { id: string; email: string };
-  apiKey: { id: string } | null;
-}): Actor {
-  return auth.apiKey
-    ? { type: "api_key", id: auth.apiKey.id, email: auth.user.email }
-    : { type: "user", id: auth.user.id, email: auth.user.email };
+/** The operator, through the `atrium` command or the control socket. */
+const OPERATOR_ACTOR: Actor = { type: "system", id: "cli" };
+
+/** Who acted: the signed-in user, the API key acting for them, or the operator. */
+export function actorOf(caller: Caller): Actor {
+  if (caller.kind === "operator") return OPERATOR_ACTOR;
+  return caller.kind === "api_key"
+    ? { type: "api_key", id: caller.apiKey.id, email: caller.user.email }
+    : { type: "user", id: caller.user.id, email: caller.user.email };
 }
 
 /** Shorthand for the common case: a signed-in user acting on their own account. */

@@ -1,8 +1,9 @@
 import { Readable } from "node:stream";
+import type { PersonCaller } from "../access/caller.js";
+import { authorize, keyBindingOf } from "../access/policy.js";
 import type { Deps } from "../deps.js";
 import { fail } from "../lib/errors.js";
-import { authorize, openOrganization } from "../organizations/organization-access.js";
-import type { AuthState } from "../sessions/session-cache.js";
+import { openOrganization } from "../organizations/organization-access.js";
 import {
   type AuditFilter,
   actorIdsOfUser,
@@ -52,7 +53,7 @@ function hidingOthersAddresses(ownActorIds: Set<string>): Presenter {
  */
 async function scopeFor(
   deps: Deps,
-  auth: AuthState,
+  auth: PersonCaller,
   ref: string | undefined,
   query: AuditQuery,
   now: Date,
@@ -62,7 +63,7 @@ async function scopeFor(
   if (ref === undefined) {
     scope = {
       subjectUserId: auth.user.id,
-      withinOrganizationId: auth.apiKey?.organizationId ?? undefined,
+      withinOrganizationId: keyBindingOf(auth) ?? undefined,
     };
     present = hidingOthersAddresses(await actorIdsOfUser(deps.db, auth.user.id));
   } else {
@@ -82,7 +83,7 @@ async function scopeFor(
 
 export async function listEvents(
   deps: Deps,
-  auth: AuthState,
+  auth: PersonCaller,
   ref: string | undefined,
   query: AuditQuery & { limit: number; cursor?: string | undefined },
   now: Date,
@@ -122,7 +123,7 @@ export async function* exportChunks(
  */
 export async function exportEvents(
   deps: Deps,
-  auth: AuthState,
+  auth: PersonCaller,
   ref: string | undefined,
   query: AuditQuery & { format: "jsonl" | "csv" },
   now: Date,

@@ -1,16 +1,16 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { PersonCaller } from "../access/caller.js";
 import { isWellFormedApiKey } from "../api-keys/api-key-secret.js";
 import { validateApiKey } from "../api-keys/api-keys.service.js";
 import type { Deps } from "../deps.js";
 import { fail } from "../lib/errors.js";
 import { POLICIES, perAddress, takeAttempt } from "../rate-limit/rate-limit.js";
-import type { AuthState } from "../sessions/session-cache.js";
-import { isFresh, validateSession } from "../sessions/sessions.service.js";
+import { validateSession } from "../sessions/sessions.service.js";
 import { clearSessionCookie, setSessionCookie } from "./session-cookie.js";
 
 declare module "fastify" {
   interface FastifyRequest {
-    auth: AuthState | null;
+    auth: PersonCaller | null;
   }
   interface FastifyContextConfig {
     /** Routes on the public list (SECURITY.md ACL-01); every other route requires authentication. */
@@ -77,7 +77,7 @@ async function authenticateBearer(
   authorization: string,
   ip: string,
   now: Date,
-): Promise<AuthState> {
+): Promise<PersonCaller> {
   const secret = /^Bearer ([^\s]+)$/i.exec(authorization)?.[1];
   const key = secret ? await validateApiKey(deps, secret, now) : undefined;
   if (key) return key;
@@ -100,46 +100,11 @@ async function authenticateBearer(
   throw fail("unauthenticated", "The API key is invalid, expired or revoked.");
 }
 
-/** The signed-in account of a route that requires authentication. */
-export function authOf(request: FastifyRequest): AuthState {
+/**
+ * The caller of a route that requires authentication. What the caller may do is decided by
+ * the service it calls (src/access/policy.ts), not here.
+ */
+export function authOf(request: FastifyRequest): PersonCaller {
   if (!request.auth) throw fail("unauthenticated", "Sign in to continue.");
   return request.auth;
-}
-
-/** For what only a browser session can do (signing out, re-authenticating): not with an API key. */
-export function sessionAuthOf(request: FastifyRequest): AuthState {
-  const auth = authOf(request);
-  if (auth.apiKey)
-    throw fail("forbidden", "This needs a signed-in session; an API key cannot do it.");
-  return auth;
-}
-
-/**
- * For changes to the account itself (profile, sessions, keys, verification emails) and for
- * what spans the whole account (its sessions): a key bound to one organization acts only
- * inside it, so it may read the account's profile but not change it or see its devices.
- */
-export function accountAuthOf(request: FastifyRequest): AuthState {
-  const auth = authOf(request);
-  if (auth.apiKey?.organizationId) {
-    throw fail(
-      "forbidden",
-      "This API key is bound to an organization; it cannot act on the account beyond it.",
-    );
-  }
-  return auth;
-}
-
-/** For sensitive actions: the session must have authenticated recently (SECURITY.md SESS-06). */
-export function freshAuthOf(deps: Deps, request: FastifyRequest): AuthState {
-  const auth = authOf(request);
-  if (!isFresh(deps, auth, request.now)) {
-    throw fail(
-      "session_not_fresh",
-      auth.apiKey
-        ? "An API key never counts as a fresh sign-in: do this from a signed-in session."
-        : "Confirm your password to continue (POST /api/v1/auth/reauthenticate).",
-    );
-  }
-  return auth;
 }

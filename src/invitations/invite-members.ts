@@ -1,3 +1,5 @@
+import type { PersonCaller } from "../access/caller.js";
+import { authorize } from "../access/policy.js";
 import { type Actor, actorOf, recordAuditEvent } from "../audit/audit-events.js";
 import type { InvitationRow, OrganizationRow, Role } from "../db/schema.js";
 import { type Tx, transaction } from "../db/transaction.js";
@@ -9,8 +11,7 @@ import type { RequestMeta } from "../lib/request-meta.js";
 import { hashToken, newToken } from "../lib/tokens.js";
 import { enqueueEmail } from "../mail/outbox.js";
 import { invitationEmail } from "../mail/templates.js";
-import { authorize, openOrganization } from "../organizations/organization-access.js";
-import type { AuthState } from "../sessions/session-cache.js";
+import { openOrganization } from "../organizations/organization-access.js";
 import { domainAllowed, invitationUrl, toCreatedInvitation } from "./invitation.js";
 import { withinInvitationLimits } from "./invitation-limits.js";
 import {
@@ -44,7 +45,7 @@ export interface InviteInput {
  */
 export async function inviteMembers(
   deps: Deps,
-  auth: AuthState,
+  auth: PersonCaller,
   ref: string,
   input: InviteInput,
   meta: RequestMeta,
@@ -68,7 +69,7 @@ export async function inviteMembers(
  * An email carries the inviter's name to a stranger's inbox: only an account that proved its
  * own address may have the instance send one (a link, the inviter passes on themself).
  */
-export function requireVerifiedInviter(auth: AuthState): void {
+export function requireVerifiedInviter(auth: PersonCaller): void {
   if (!auth.user.emailVerifiedAt) {
     throw fail(
       "email_not_verified",

@@ -1,11 +1,12 @@
+import type { PersonCaller } from "../access/caller.js";
+import { authorize } from "../access/policy.js";
 import { actorOf, recordAuditEvent } from "../audit/audit-events.js";
 import { transaction } from "../db/transaction.js";
 import type { Deps } from "../deps.js";
 import { fail } from "../lib/errors.js";
 import type { RequestMeta } from "../lib/request-meta.js";
 import { hashToken, newToken } from "../lib/tokens.js";
-import { authorize, openOrganization } from "../organizations/organization-access.js";
-import type { AuthState } from "../sessions/session-cache.js";
+import { openOrganization } from "../organizations/organization-access.js";
 import { toCreatedInvitation, toPendingInvitation } from "./invitation.js";
 import { limitInvitationResend, takeInvitationBudget } from "./invitation-limits.js";
 import {
@@ -19,7 +20,7 @@ const NO_SUCH = "No such pending invitation.";
 
 export async function listOrganizationInvitations(
   deps: Deps,
-  auth: AuthState,
+  auth: PersonCaller,
   ref: string,
   page: { limit: number; cursor: string | undefined },
   now: Date,
@@ -38,7 +39,7 @@ export async function listOrganizationInvitations(
 
 export async function revokeInvitation(
   deps: Deps,
-  auth: AuthState,
+  auth: PersonCaller,
   ref: string,
   id: string,
   meta: RequestMeta,
@@ -69,7 +70,7 @@ export async function revokeInvitation(
  */
 export async function resendInvitation(
   deps: Deps,
-  auth: AuthState,
+  auth: PersonCaller,
   ref: string,
   id: string,
   meta: RequestMeta,

@@ -1,3 +1,5 @@
+import type { PersonCaller } from "../access/caller.js";
+import { keyBindingOf, permitInOrganization } from "../access/policy.js";
 import { type Actor, actorOf, recordAuditEvent, userActor } from "../audit/audit-events.js";
 import type { UserRow } from "../db/schema.js";
 import { type Tx, transaction } from "../db/transaction.js";
@@ -9,7 +11,6 @@ import type { RequestMeta } from "../lib/request-meta.js";
 import { hashToken } from "../lib/tokens.js";
 import { insertMember } from "../organizations/organizations.queries.js";
 import { lookUpGuessedToken } from "../rate-limit/rate-limit.js";
-import type { AuthState } from "../sessions/session-cache.js";
 import { domainAllowed } from "./invitation.js";
 import {
   claimInvitation,
@@ -134,15 +135,13 @@ export async function joinThroughInvitation(
 
 async function respond(
   deps: Deps,
-  auth: AuthState,
+  auth: PersonCaller,
   invitation: InvitationWithOrganization,
   answer: "accept" | "decline",
   meta: RequestMeta,
 ) {
   // A key bound to one organization acts only inside it: it joins (or declines) nothing else.
-  if (auth.apiKey?.organizationId && auth.apiKey.organizationId !== invitation.organization_id) {
-    throw fail("forbidden", "This API key is bound to another organization.");
-  }
+  permitInOrganization(auth, invitation.organization_id);
   checkInvitee(invitation, {
     emailCanonical: canonicalOf(auth.user.email),
     verified: auth.user.emailVerifiedAt !== null,
@@ -166,7 +165,7 @@ async function respond(
 
 export async function respondByToken(
   deps: Deps,
-  auth: AuthState,
+  auth: PersonCaller,
   token: string,
   answer: "accept" | "decline",
   meta: RequestMeta,
@@ -177,7 +176,7 @@ export async function respondByToken(
 /** From the account's own list: only invitations addressed to its email are found at all. */
 export async function respondById(
   deps: Deps,
-  auth: AuthState,
+  auth: PersonCaller,
   id: string,
   answer: "accept" | "decline",
   meta: RequestMeta,
@@ -191,7 +190,7 @@ export async function respondById(
 /** Pending, unexpired invitations to the account's address, once that address is verified. */
 export async function listMyInvitations(
   deps: Deps,
-  auth: AuthState,
+  auth: PersonCaller,
   page: { limit: number; cursor: string | undefined },
   now: Date,
 ) {
@@ -201,7 +200,7 @@ export async function listMyInvitations(
     afterId: page.cursor,
     now,
     // A key bound to one organization sees only invitations to that one.
-    onlyOrganizationId: auth.apiKey?.organizationId,
+    onlyOrganizationId: keyBindingOf(auth),
   });
   const more = rows.length > page.limit;
   const items = rows.slice(0, page.limit).map((row) => ({

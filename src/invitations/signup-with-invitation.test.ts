@@ -15,6 +15,7 @@ import {
   startTestApp,
   type TestApp,
 } from "../../test/support/test-app.js";
+import { OPERATOR_CALLER } from "../access/caller.js";
 import { newToken } from "../lib/tokens.js";
 import { provisionOrganization } from "../organizations/provision-organization.js";
 
@@ -162,7 +163,7 @@ describe("sign-up when ATRIUM_SIGNUP is invite-only", () => {
 
   it("creates the provisioned owner with a valid invitation, and no personal organization", async () => {
     const email = "founder@initech.example";
-    const provisioned = await provisionOrganization(inviteOnly.app.deps, {
+    const provisioned = await provisionOrganization(inviteOnly.app.deps, OPERATOR_CALLER, {
       name: "Initech",
       ownerEmail: email,
     });
@@ -183,7 +184,7 @@ describe("sign-up when ATRIUM_SIGNUP is invite-only", () => {
 
   it("lets a member invited by the owner sign up, still without a personal organization", async () => {
     const ownerEmail = "boss@umbrella.example";
-    const provisioned = await provisionOrganization(inviteOnly.app.deps, {
+    const provisioned = await provisionOrganization(inviteOnly.app.deps, OPERATOR_CALLER, {
       name: "Umbrella",
       ownerEmail,
     });

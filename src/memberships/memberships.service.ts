@@ -1,3 +1,5 @@
+import type { PersonCaller } from "../access/caller.js";
+import { authorize } from "../access/policy.js";
 import { findUserById } from "../accounts/accounts.queries.js";
 import { actorOf, recordAuditEvent } from "../audit/audit-events.js";
 import type { MemberRow, Role } from "../db/schema.js";
@@ -6,8 +8,7 @@ import type { Deps } from "../deps.js";
 import { revokeInvitationsBeyondAuthority } from "../invitations/inviter-authority.js";
 import { fail } from "../lib/errors.js";
 import type { RequestMeta } from "../lib/request-meta.js";
-import { authorize, openOrganization } from "../organizations/organization-access.js";
-import type { AuthState } from "../sessions/session-cache.js";
+import { openOrganization } from "../organizations/organization-access.js";
 import { type Member, toMember } from "./member.js";
 import {
   countOwners,
@@ -22,7 +23,7 @@ const LAST_OWNER =
 
 export async function listOrganizationMembers(
   deps: Deps,
-  auth: AuthState,
+  auth: PersonCaller,
   ref: string,
   filter: {
     q?: string | undefined;
@@ -48,7 +49,7 @@ export async function listOrganizationMembers(
  * caller's membership) locked, so membership changes in one organization run one at a time,
  * and the target member found in it (404 otherwise).
  */
-async function lockMemberChange(tx: Tx, ref: string, auth: AuthState, memberId: string) {
+async function lockMemberChange(tx: Tx, ref: string, auth: PersonCaller, memberId: string) {
   const scope = await openOrganization(tx.db, ref, auth, { lock: true });
   const target = await findMember(tx.db, scope.organization.id, memberId);
   if (!target) throw fail("not_found", "No such member.");
@@ -71,7 +72,7 @@ async function keepAnOwner(tx: Tx, target: MemberRow): Promise<void> {
  */
 export async function changeMemberRole(
   deps: Deps,
-  auth: AuthState,
+  auth: PersonCaller,
   ref: string,
   memberId: string,
   role: Role,
@@ -119,7 +120,7 @@ export async function changeMemberRole(
  */
 export async function removeMember(
   deps: Deps,
-  auth: AuthState,
+  auth: PersonCaller,
   ref: string,
   memberId: string,
   meta: RequestMeta,

@@ -1,3 +1,5 @@
+import { type Caller, OPERATOR_CALLER } from "../access/caller.js";
+import { permit } from "../access/policy.js";
 import {
   listAccounts,
   revokeAccountSessions,
@@ -60,10 +62,10 @@ function time(value: string | undefined, name: string): Date | undefined {
   return date;
 }
 
-async function run(deps: Deps, command: OperatorCommand): Promise<OperatorResult> {
+async function run(deps: Deps, caller: Caller, command: OperatorCommand): Promise<OperatorResult> {
   switch (command.command) {
     case "org-create": {
-      const result = await provisionOrganization(deps, command);
+      const result = await provisionOrganization(deps, caller, command);
       const { id, slug, name } = result.organization;
       return {
         status: 201,
@@ -78,7 +80,7 @@ async function run(deps: Deps, command: OperatorCommand): Promise<OperatorResult
       return {
         status: 200,
         body: {
-          items: await listAccounts(deps, {
+          items: await listAccounts(deps, caller, {
             q: command.q,
             limit: command.limit ?? 100,
             after: command.after,
@@ -86,16 +88,22 @@ async function run(deps: Deps, command: OperatorCommand): Promise<OperatorResult
         },
       };
     case "users-show":
-      return { status: 200, body: await showAccount(deps, command.email) };
+      return { status: 200, body: await showAccount(deps, caller, command.email) };
     case "users-disable":
     case "users-enable":
       return {
         status: 200,
-        body: await setAccountDisabled(deps, command.email, command.command === "users-disable"),
+        body: await setAccountDisabled(
+          deps,
+          caller,
+          command.email,
+          command.command === "users-disable",
+        ),
       };
     case "sessions-revoke":
-      return { status: 200, body: await revokeAccountSessions(deps, command.email) };
+      return { status: 200, body: await revokeAccountSessions(deps, caller, command.email) };
     case "audit-verify": {
+      permit(deps, caller, "operator.audit", deps.clock.now());
       const chainKey =
         command.org === undefined ? undefined : await organizationIdOf(deps, command.org);
       const result = await verifyAuditChains(deps.db, chainKey ? { chainKey } : {});
@@ -107,8 +115,10 @@ async function run(deps: Deps, command: OperatorCommand): Promise<OperatorResult
       };
     }
     case "audit-heads":
+      permit(deps, caller, "operator.audit", deps.clock.now());
       return { status: 200, body: { items: await listAuditChainHeads(deps.db) } };
     case "audit-export": {
+      permit(deps, caller, "operator.audit", deps.clock.now());
       const scope =
         command.org === undefined ? undefined : await organizationIdOf(deps, command.org);
       const filter = {
@@ -123,13 +133,17 @@ async function run(deps: Deps, command: OperatorCommand): Promise<OperatorResult
   }
 }
 
-/** Runs one operator command in this process; failures come back in the contract's error shape. */
+/**
+ * Runs one operator command in this process, as the operator (whoever can reach the data
+ * folder or the control socket is the operator); failures come back in the contract's error
+ * shape.
+ */
 export async function runOperatorCommand(
   deps: Deps,
   command: OperatorCommand,
 ): Promise<OperatorResult> {
   try {
-    return await run(deps, command);
+    return await run(deps, OPERATOR_CALLER, command);
   } catch (error) {
     if (error instanceof AppError) {
       return {

@@ -1,4 +1,6 @@
 import { randomBytes } from "node:crypto";
+import type { PersonCaller } from "../access/caller.js";
+import { authorize, keyBindingOf, permit } from "../access/policy.js";
 import { actorOf, recordAuditEvent } from "../audit/audit-events.js";
 import { isUniqueViolation } from "../db/errors.js";
 import type { OrganizationRow } from "../db/schema.js";
@@ -9,9 +11,8 @@ import { fail } from "../lib/errors.js";
 import { newId } from "../lib/ids.js";
 import type { RequestMeta } from "../lib/request-meta.js";
 import { publishAuthChange } from "../sessions/auth-changes.js";
-import type { AuthState } from "../sessions/session-cache.js";
 import { type Organization, toOrganization } from "./organization.js";
-import { authorize, openOrganization } from "./organization-access.js";
+import { openOrganization } from "./organization-access.js";
 import {
   deleteOrganizationRow,
   insertMember,
@@ -132,14 +133,11 @@ export async function insertOrganization(
 /** Creates an organization whose first owner is the signed-in account. */
 export async function createOrganization(
   deps: Deps,
-  auth: AuthState,
+  auth: PersonCaller,
   input: { name: string; slug?: string | undefined },
   meta: RequestMeta,
 ): Promise<Organization> {
-  // A key bound to one organization acts only inside it: it cannot make another.
-  if (auth.apiKey?.organizationId) {
-    throw fail("forbidden", "This API key is bound to one organization; it cannot create others.");
-  }
+  permit(deps, auth, "organizations.create", meta.now);
   return transaction(deps.db, async (tx) => {
     const organization = await insertOrganization(
       tx,
@@ -190,7 +188,7 @@ export async function recordOrganizationCreated(
 
 export async function getOrganization(
   deps: Deps,
-  auth: AuthState,
+  auth: PersonCaller,
   ref: string,
   now: Date,
 ): Promise<Organization> {
@@ -201,7 +199,7 @@ export async function getOrganization(
 
 export async function updateOrganization(
   deps: Deps,
-  auth: AuthState,
+  auth: PersonCaller,
   ref: string,
   input: {
     name?: string | undefined;
@@ -253,7 +251,7 @@ export async function updateOrganization(
 /** Deletes an organization with its memberships and invitations; its audit events stay. */
 export async function deleteOrganization(
   deps: Deps,
-  auth: AuthState,
+  auth: PersonCaller,
   ref: string,
   meta: RequestMeta,
 ): Promise<void> {
@@ -282,14 +280,14 @@ export async function deleteOrganization(
 /** The organizations the account belongs to, oldest membership first. */
 export async function listMyOrganizations(
   deps: Deps,
-  auth: AuthState,
+  auth: PersonCaller,
   page: { limit: number; cursor: string | undefined },
 ) {
   const rows = await listOrganizationsOfUser(deps.db, auth.user.id, {
     limit: page.limit,
     afterId: page.cursor,
     // A key bound to one organization sees only that one.
-    onlyOrganizationId: auth.apiKey?.organizationId ?? null,
+    onlyOrganizationId: keyBindingOf(auth),
   });
   const more = rows.length > page.limit;
   const items = rows.slice(0, page.limit);

@@ -1,4 +1,7 @@
+import type { Caller } from "../access/caller.js";
+import { permit } from "../access/policy.js";
 import { requireEmail } from "../accounts/account-input.js";
+import { actorOf } from "../audit/audit-events.js";
 import type { OrganizationRow } from "../db/schema.js";
 import { transaction } from "../db/transaction.js";
 import type { Deps } from "../deps.js";
@@ -7,31 +10,31 @@ import { createInvitations } from "../invitations/invite-members.js";
 import { fail } from "../lib/errors.js";
 import { insertOrganization, recordOrganizationCreated } from "./organizations.service.js";
 
-const OPERATOR = { type: "system", id: "cli" } as const;
-
 /**
  * The operator's way to start an organization on an invitation-only instance: the
  * organization (open to its owner's email domain) and an emailed owner invitation, together.
  */
 export async function provisionOrganization(
   deps: Deps,
+  caller: Caller,
   input: { name: string; ownerEmail: string; slug?: string | undefined },
 ): Promise<{ organization: OrganizationRow; invitationUrl: string; expiresAt: string }> {
-  const owner = requireEmail(input.ownerEmail, "owner");
   const now = deps.clock.now();
+  const operator = actorOf(permit(deps, caller, "operator.organizations", now));
+  const owner = requireEmail(input.ownerEmail, "owner");
   return transaction(deps.db, async (tx) => {
     const organization = await insertOrganization(
       tx,
       { name: input.name, slug: input.slug, allowedEmailDomains: [owner.domain] },
       now,
     );
-    await recordOrganizationCreated(tx, null, organization, OPERATOR, undefined, now);
+    await recordOrganizationCreated(tx, null, organization, operator, undefined, now);
     const { invitations } = await createInvitations(
       deps,
       tx,
       organization,
       { emails: [owner.email], role: "owner", delivery: "email" },
-      { actor: OPERATOR, inviterUserId: null, inviterName: "The Atrium operator", meta: null },
+      { actor: operator, inviterUserId: null, inviterName: "The Atrium operator", meta: null },
     );
     const invitation = invitations[0];
     if (!invitation) throw fail("conflict", "The owner invitation could not be created.");

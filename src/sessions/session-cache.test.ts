@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { credentialIdOf, type PersonCaller, type SessionCaller } from "../access/caller.js";
 import type { Channel, Notifications } from "../db/database.js";
-import { type AuthState, SessionCache } from "./session-cache.js";
+import { SessionCache } from "./session-cache.js";
 
 /** A notification channel driven by hand: what Postgres LISTEN would deliver, and when it drops. */
 class FakeNotifications implements Notifications {
@@ -27,10 +28,12 @@ class FakeNotifications implements Notifications {
 
 const NOW = Date.parse("2030-01-01T00:00:00Z");
 
-function stateOf(sessionId: string, userId: string, name = "Ada"): AuthState {
+const credentialOf = (caller: PersonCaller | undefined) => caller && credentialIdOf(caller);
+
+function stateOf(sessionId: string, userId: string, name = "Ada"): SessionCaller {
   const at = new Date(NOW);
   return {
-    apiKey: null,
+    kind: "session",
     session: {
       id: sessionId,
       createdAt: at,
@@ -52,7 +55,7 @@ function stateOf(sessionId: string, userId: string, name = "Ada"): AuthState {
 function setUp(maxEntries?: number) {
   const notifications = new FakeNotifications();
   const cache = new SessionCache(notifications, maxEntries);
-  const put = (hash: string, state: AuthState, now = NOW) =>
+  const put = (hash: string, state: PersonCaller, now = NOW) =>
     cache.set(hash, state, cache.epoch(), now);
   return { notifications, cache, put };
 }
@@ -73,7 +76,7 @@ describe("SessionCache", () => {
     put("hash-2", stateOf("ses_2", "usr_1"));
     notifications.deliver("atrium_auth", "session:ses_1");
     expect(cache.get("hash-1", NOW)).toBeUndefined();
-    expect(cache.get("hash-2", NOW)?.session.id).toBe("ses_2");
+    expect(credentialOf(cache.get("hash-2", NOW))).toBe("ses_2");
   });
 
   it("evicts every session of an account when a change to the account is announced", () => {
@@ -94,7 +97,7 @@ describe("SessionCache", () => {
       notifications.deliver("atrium_auth", payload);
     }
     notifications.deliver("atrium_outbox", "session:ses_1");
-    expect(cache.get("hash-1", NOW)?.session.id).toBe("ses_1");
+    expect(credentialOf(cache.get("hash-1", NOW))).toBe("ses_1");
   });
 
   it("neither serves nor stores anything while the listener is down", () => {
@@ -139,7 +142,7 @@ describe("SessionCache", () => {
     put("hash-3", stateOf("ses_3", "usr_1"));
     expect(cache.size).toBe(2);
     expect(cache.get("hash-1", NOW)).toBeUndefined();
-    expect(cache.get("hash-3", NOW)?.session.id).toBe("ses_3");
+    expect(credentialOf(cache.get("hash-3", NOW))).toBe("ses_3");
   });
 
   it("drops a session's old token when it is cached under a new one", () => {

@@ -1,45 +1,5 @@
+import { credentialIdOf, type PersonCaller } from "../access/caller.js";
 import type { Notifications } from "../db/database.js";
-
-/**
- * A validated credential with the account it belongs to: what an authenticated request needs.
- * For an API key, `session` describes the key (its id, its life) and is never fresh.
- */
-export interface AuthState {
-  /** Set when the request authenticated with an API key rather than a session cookie. */
-  apiKey: { id: string; organizationId: string | null } | null;
-  session: {
-    id: string;
-    createdAt: Date;
-    authenticatedAt: Date;
-    renewedAt: Date;
-    expiresAt: Date;
-    lastActiveAt: Date;
-  };
-  user: {
-    id: string;
-    email: string;
-    name: string;
-    emailVerifiedAt: Date | null;
-    createdAt: Date;
-  };
-}
-
-/** The account part of an AuthState, from a row that joined `users`. */
-export function authUserOf(row: {
-  user_id: string;
-  email: string;
-  name: string;
-  email_verified_at: Date | null;
-  user_created_at: Date;
-}): AuthState["user"] {
-  return {
-    id: row.user_id,
-    email: row.email,
-    name: row.name,
-    emailVerifiedAt: row.email_verified_at,
-    createdAt: row.user_created_at,
-  };
-}
 
 /** What changed: one session, or everything about one account (its sessions and its profile). */
 export type AuthChange = { sessionId: string } | { userId: string };
@@ -60,7 +20,7 @@ function decodeAuthChange(payload: string): AuthChange | undefined {
 const MAX_ENTRY_AGE_MS = 5 * 60_000;
 
 /**
- * Validated sessions by token hash, so that an authenticated request usually reads no database.
+ * Validated sessions and API keys by secret hash, so that an authenticated request usually reads no database.
  *
  * Safety rests on three rules: every change that ends a session or alters its account is
  * published (NOTIFY, delivered to every process on commit) and evicts here; while the listener
@@ -68,7 +28,7 @@ const MAX_ENTRY_AGE_MS = 5 * 60_000;
  * eviction is not cached (the epoch check), so a revoked session cannot be re-added by a slow read.
  */
 export class SessionCache {
-  readonly #entries = new Map<string, { state: AuthState; cachedAt: number }>();
+  readonly #entries = new Map<string, { state: PersonCaller; cachedAt: number }>();
   readonly #hashBySession = new Map<string, string>();
   #epoch = 0;
 
@@ -87,12 +47,12 @@ export class SessionCache {
     return this.#entries.size;
   }
 
-  get(tokenHash: string, nowMs: number): AuthState | undefined {
+  get(tokenHash: string, nowMs: number): PersonCaller | undefined {
     if (!this.notifications.healthy) return undefined;
     const entry = this.#entries.get(tokenHash);
     if (!entry) return undefined;
     if (nowMs - entry.cachedAt > MAX_ENTRY_AGE_MS) {
-      this.#delete(tokenHash, entry.state.session.id);
+      this.#delete(tokenHash, credentialIdOf(entry.state));
       return undefined;
     }
     return entry.state;
@@ -105,8 +65,8 @@ export class SessionCache {
   async getOrLoad(
     tokenHash: string,
     nowMs: number,
-    load: () => Promise<AuthState | undefined>,
-  ): Promise<AuthState | undefined> {
+    load: () => Promise<PersonCaller | undefined>,
+  ): Promise<PersonCaller | undefined> {
     const cached = this.get(tokenHash, nowMs);
     if (cached) return cached;
     const epoch = this.#epoch;
@@ -120,20 +80,20 @@ export class SessionCache {
     return this.#epoch;
   }
 
-  set(tokenHash: string, state: AuthState, epoch: number, nowMs: number): void {
+  set(tokenHash: string, state: PersonCaller, epoch: number, nowMs: number): void {
     if (epoch !== this.#epoch || !this.notifications.healthy) return;
     if (this.#entries.size >= this.maxEntries) {
       const oldest = this.#entries.entries().next().value;
-      if (oldest) this.#delete(oldest[0], oldest[1].state.session.id);
+      if (oldest) this.#delete(oldest[0], credentialIdOf(oldest[1].state));
     }
-    const previous = this.#hashBySession.get(state.session.id);
+    const previous = this.#hashBySession.get(credentialIdOf(state));
     if (previous && previous !== tokenHash) this.#entries.delete(previous);
     this.#entries.set(tokenHash, { state, cachedAt: nowMs });
-    this.#hashBySession.set(state.session.id, tokenHash);
+    this.#hashBySession.set(credentialIdOf(state), tokenHash);
   }
 
   /** Updates a cached entry in place after this process renewed or touched the session. */
-  update(tokenHash: string, state: AuthState): void {
+  update(tokenHash: string, state: PersonCaller): void {
     const entry = this.#entries.get(tokenHash);
     if (entry) entry.state = state;
   }
@@ -159,7 +119,7 @@ export class SessionCache {
       return;
     }
     for (const [hash, entry] of this.#entries) {
-      if (entry.state.user.id === change.userId) this.#delete(hash, entry.state.session.id);
+      if (entry.state.user.id === change.userId) this.#delete(hash, credentialIdOf(entry.state));
     }
   }
 

@@ -1,7 +1,8 @@
 import Type from "typebox";
+import { currentSessionIdOf } from "../access/caller.js";
 import type { Deps } from "../deps.js";
 import type { Api } from "../http/app-types.js";
-import { accountAuthOf, freshAuthOf, sessionAuthOf } from "../http/authenticate.js";
+import { authOf } from "../http/authenticate.js";
 import { metaOf } from "../http/request-meta.js";
 import { Json, NoBody } from "../http/responses.js";
 import { Page, PageQuery, pageLimit } from "../http/schemas.js";
@@ -55,7 +56,7 @@ export function sessionRoutes(api: Api, deps: Deps): void {
       },
     },
     async (request, reply) => {
-      await signOut(deps, sessionAuthOf(request), metaOf(request));
+      await signOut(deps, authOf(request), metaOf(request));
       clearSessionCookie(reply, deps.config);
       return reply.code(204).send();
     },
@@ -78,7 +79,7 @@ export function sessionRoutes(api: Api, deps: Deps): void {
     async (request) =>
       listSessions(
         deps,
-        accountAuthOf(request),
+        authOf(request),
         { limit: pageLimit(request.query.limit), cursor: request.query.cursor },
         request.now,
       ),
@@ -99,9 +100,9 @@ export function sessionRoutes(api: Api, deps: Deps): void {
       },
     },
     async (request, reply) => {
-      const auth = accountAuthOf(request);
+      const auth = authOf(request);
       await revokeSession(deps, auth, request.params.id, metaOf(request));
-      if (request.params.id === auth.session.id) clearSessionCookie(reply, deps.config);
+      if (request.params.id === currentSessionIdOf(auth)) clearSessionCookie(reply, deps.config);
       return reply.code(204).send();
     },
   );
@@ -120,7 +121,7 @@ export function sessionRoutes(api: Api, deps: Deps): void {
       },
     },
     async (request, reply) => {
-      await revokeOtherSessions(deps, freshAuthOf(deps, request), metaOf(request));
+      await revokeOtherSessions(deps, authOf(request), metaOf(request));
       return reply.code(204).send();
     },
   );

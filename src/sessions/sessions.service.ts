@@ -1,3 +1,10 @@
+import {
+  callerAccountOf,
+  currentSessionIdOf,
+  type PersonCaller,
+  type SessionCaller,
+} from "../access/caller.js";
+import { permit } from "../access/policy.js";
 import { voidAccountTokens } from "../accounts/account-tokens.js";
 import { actorOf, recordAuditEvent } from "../audit/audit-events.js";
 import { type Tx, transaction } from "../db/transaction.js";
@@ -8,7 +15,6 @@ import type { RequestMeta } from "../lib/request-meta.js";
 import { hashToken, isWellFormedToken, newToken } from "../lib/tokens.js";
 import { sessionsCreated, sessionsRevoked } from "../metrics/metrics.js";
 import { publishAuthChange } from "./auth-changes.js";
-import { type AuthState, authUserOf } from "./session-cache.js";
 import { type Device, deviceOf, parseDevice } from "./session-device.js";
 import {
   deleteSession,
@@ -67,7 +73,7 @@ export async function startSession(
 }
 
 export interface ValidatedSession {
-  state: AuthState;
+  state: SessionCaller;
   /** Set when this request renewed the session: the cookie must be sent again with the new life. */
   renewed?: IssuedSession;
 }
@@ -85,11 +91,11 @@ export async function validateSession(
   if (!isWellFormedToken(token)) return undefined;
   const tokenHash = hashToken(token);
   const nowMs = now.getTime();
-  let state = await deps.sessionCache.getOrLoad(tokenHash, nowMs, async () => {
+  const cached = await deps.sessionCache.getOrLoad(tokenHash, nowMs, async () => {
     const row = await findSessionWithUser(deps.db, tokenHash);
     if (!row || row.disabled_at) return undefined;
     return {
-      apiKey: null,
+      kind: "session" as const,
       session: {
         id: row.id,
         createdAt: row.created_at,
@@ -98,10 +104,11 @@ export async function validateSession(
         expiresAt: row.expires_at,
         lastActiveAt: row.last_active_at,
       },
-      user: authUserOf(row),
+      user: callerAccountOf(row),
     };
   });
-  if (!state) return undefined;
+  if (cached?.kind !== "session") return undefined;
+  let state = cached;
   const { session } = state;
   if (
     session.expiresAt.getTime() <= nowMs ||
@@ -137,10 +144,6 @@ export async function validateSession(
   return { state };
 }
 
-export function isFresh(deps: Deps, state: AuthState, now: Date): boolean {
-  return now.getTime() - state.session.authenticatedAt.getTime() < deps.config.sessionFreshMs;
-}
-
 /**
  * Gives the current session a new token and marks it freshly authenticated. Called after the
  * password was verified (re-authentication, password change): every authentication issues a
@@ -149,7 +152,7 @@ export function isFresh(deps: Deps, state: AuthState, now: Date): boolean {
 export async function renewSessionAuthentication(
   deps: Deps,
   tx: Tx,
-  state: AuthState,
+  state: SessionCaller,
   now: Date,
 ): Promise<IssuedSession> {
   const token = newToken();
@@ -180,10 +183,11 @@ export interface SessionView {
 /** The account's live sessions, newest first. */
 export async function listSessions(
   deps: Deps,
-  state: AuthState,
+  state: PersonCaller,
   page: { limit: number; cursor: string | undefined },
   now: Date,
 ): Promise<{ items: SessionView[]; nextCursor: string | null }> {
+  permit(deps, state, "sessions.list", now);
   const rows = await listUserSessions(deps.db, state.user.id, {
     limit: page.limit,
     beforeId: page.cursor,
@@ -192,7 +196,7 @@ export async function listSessions(
   const more = rows.length > page.limit;
   const items = rows.slice(0, page.limit).map((row) => ({
     id: row.id,
-    current: row.id === state.session.id,
+    current: row.id === currentSessionIdOf(state),
     createdAt: row.created_at.toISOString(),
     lastActiveAt: row.last_active_at.toISOString(),
     expiresAt: row.expires_at.toISOString(),
@@ -206,10 +210,11 @@ export async function listSessions(
 /** Revokes one of the account's own sessions; any other id is not found and nothing changes. */
 export async function revokeSession(
   deps: Deps,
-  state: AuthState,
+  state: PersonCaller,
   sessionId: string,
   meta: RequestMeta,
 ): Promise<void> {
+  permit(deps, state, "sessions.revoke", meta.now);
   await transaction(deps.db, async (tx) => {
     if (!(await deleteSession(tx.db, state.user.id, sessionId))) {
       throw fail("not_found", "No such session.");
@@ -221,7 +226,7 @@ export async function revokeSession(
       actor: actorOf(state),
       subjectUserId: state.user.id,
       target: { type: "session", id: sessionId },
-      metadata: { current: sessionId === state.session.id },
+      metadata: { current: sessionId === currentSessionIdOf(state) },
     });
   });
 }
@@ -232,9 +237,10 @@ export async function revokeSession(
  */
 export async function revokeOtherSessions(
   deps: Deps,
-  state: AuthState,
+  caller: PersonCaller,
   meta: RequestMeta,
 ): Promise<number> {
+  const state = permit(deps, caller, "sessions.revoke_others", meta.now);
   return transaction(deps.db, async (tx) => {
     const ids = await endUserSessions(deps, tx, state.user.id, state.session.id);
     await voidAccountTokens(tx, state.user.id, {
@@ -270,7 +276,9 @@ export async function endUserSessions(
   return ids;
 }
 
-export async function signOut(deps: Deps, state: AuthState, meta: RequestMeta): Promise<void> {
+/** Ends the session this request came through. */
+export async function signOut(deps: Deps, caller: PersonCaller, meta: RequestMeta): Promise<void> {
+  const state = permit(deps, caller, "session.sign_out", meta.now);
   await transaction(deps.db, async (tx) => {
     if (await deleteSession(tx.db, state.user.id, state.session.id)) {
       tx.afterCommit(() => sessionsRevoked.inc());
