@@ -134,6 +134,58 @@ describe("invitation links", () => {
       .poll(() => page.getByRole("heading", { level: 1 }).textContent())
       .toBe("Ada Lovelace's Organization");
   });
+
+  it("lets a signed-in person decline, after which the link no longer works", async () => {
+    const owner = await (await atrium.context()).newPage();
+    const ada = person("Ada Lovelace");
+    await signUp(owner, ada);
+    const dan = person("Dan Bricklin");
+    const page = await (await atrium.context()).newPage();
+    await signUp(page, dan);
+    await page.goto(await atrium.link(dan.email, "verify-email"));
+    await page.getByRole("heading", { name: "Your email address is verified" }).waitFor();
+
+    const link = await invite(owner, ada.email, dan.email);
+    await page.goto(link);
+    await page.getByRole("heading", { name: "Join Ada Lovelace's Organization" }).waitFor();
+    await page.getByRole("button", { name: "Decline" }).click();
+    await page.getByRole("heading", { name: "Invitation declined" }).waitFor();
+
+    await page.goto(link);
+    await page.getByRole("heading", { name: "This invitation no longer works" }).waitFor();
+    const slug = new URL(owner.url()).pathname.split("/")[2]!;
+    const pending = await owner.request.get(`/api/v1/organizations/${slug}/invitations`);
+    expect((await pending.json()).items).toEqual([]);
+  });
+
+  it("explains last_owner: deleting the account waits for another owner, named", async () => {
+    const owner = await (await atrium.context()).newPage();
+    const ada = person("Ada Lovelace");
+    await signUp(owner, ada);
+    const erin = person("Erin Catto");
+    const page = await (await atrium.context()).newPage();
+    await page.goto(await invite(owner, ada.email, erin.email));
+    await page.getByRole("link", { name: "Sign up to accept" }).click();
+    await page.getByLabel("Name").fill(erin.name);
+    await page.getByLabel("Email").fill(erin.email);
+    await page.getByLabel("Password").fill(erin.password);
+    await page.getByRole("button", { name: "Sign up" }).click();
+    await page.waitForURL(/\/o\/[^/]+$/);
+
+    await owner.goto("/account/profile");
+    await owner.getByRole("button", { name: "Delete account" }).click();
+    const dialog = owner.getByRole("alertdialog", { name: "Delete your account?" });
+    await dialog.getByLabel(`Type ${ada.email} to confirm`).fill(ada.email);
+    await dialog.getByRole("button", { name: "Delete account" }).click();
+    await dialog
+      .getByRole("alert")
+      .getByText(
+        "Make someone else an owner of Ada Lovelace's Organization first, or remove its other members.",
+      )
+      .waitFor();
+    // Nothing was deleted: the account is still signed in.
+    expect((await owner.request.get("/api/v1/me")).status()).toBe(200);
+  });
 });
 
 describe("instance settings", () => {

@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { it } from "vitest";
 import { SIGNED_IN_PAGES, SIGNED_OUT_PAGES } from "./pages.js";
-import { DESKTOP, PHONE, person, signUp, startAtrium } from "./support.js";
+import { DESKTOP, PHONE, person, signIn, signUp, startAtrium } from "./support.js";
 
 /** `npm run screenshots`: a PNG of every page at desktop width and at 390 px, in screenshots/. */
 it("writes a screenshot of every page at both widths", async () => {
@@ -35,7 +35,8 @@ it("writes a screenshot of every page at both widths", async () => {
       await page.getByRole("alert").waitFor();
       await page.screenshot({ path: name("/sign-in-refused", viewport.width), fullPage: true });
 
-      await signUp(page, person("Ada Lovelace"));
+      const ada = person("Ada Lovelace");
+      await signUp(page, ada);
       for (const path of SIGNED_IN_PAGES) {
         await page.goto(path);
         await page.getByRole("heading", { level: 1 }).waitFor();
@@ -49,9 +50,32 @@ it("writes a screenshot of every page at both widths", async () => {
       await page.getByRole("dialog", { name: "Your new API key" }).waitFor();
       await page.screenshot({ path: name("/api-key-dialog", viewport.width) });
       await page.getByRole("button", { name: "Done" }).click();
-      await page.getByRole("row", { name: /Deploy script/ }).waitFor();
+      await page.getByRole("button", { name: "Revoke Deploy script" }).waitFor();
       await page.screenshot({
         path: name("/account_access-with-key", viewport.width),
+        fullPage: true,
+      });
+
+      // A second device, to see a Revoke button, and an email change waiting for its link.
+      const elsewhere = await atrium.context();
+      const there = await elsewhere.newPage();
+      await signIn(there, ada);
+      await there.waitForURL(/\/o\/[^/]+$/);
+      await page.goto("/account/sessions");
+      await page.getByRole("button", { name: /^Revoke / }).waitFor();
+      await page.screenshot({
+        path: name("/account_sessions-two-devices", viewport.width),
+        fullPage: true,
+      });
+      await elsewhere.close();
+      await page.goto("/account/profile");
+      await page.getByLabel("New email").fill(`new-${ada.email}`);
+      await page.getByRole("button", { name: "Change email" }).click();
+      await page.getByRole("button", { name: "Cancel change" }).waitFor();
+      await page.reload();
+      await page.getByRole("button", { name: "Cancel change" }).waitFor();
+      await page.screenshot({
+        path: name("/account_profile-pending-email", viewport.width),
         fullPage: true,
       });
 

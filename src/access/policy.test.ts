@@ -87,6 +87,20 @@ const EXPECTED: Record<AccountAction, Record<keyof typeof CALLERS, string>> = {
     "bound key": "session_not_fresh",
     operator: "forbidden",
   },
+  "account.show_email_change": {
+    "fresh session": "ok",
+    "stale session": "ok",
+    "unbound key": "ok",
+    "bound key": "forbidden",
+    operator: "forbidden",
+  },
+  "account.cancel_email_change": {
+    "fresh session": "ok",
+    "stale session": "ok",
+    "unbound key": "ok",
+    "bound key": "forbidden",
+    operator: "forbidden",
+  },
   "account.change_password": {
     "fresh session": "ok",
     "stale session": "session_not_fresh",

@@ -36,6 +36,9 @@ export const ACCOUNT_RULES = {
   "account.update_profile": { callers: PERSON, boundKeys: false, assurance: "signed_in" },
   "account.resend_verification": { callers: PERSON, boundKeys: false, assurance: "signed_in" },
   "account.change_email": { callers: SESSION, boundKeys: false, assurance: "fresh" },
+  // Seeing or withdrawing a pending change: it is the account's, beyond any organization.
+  "account.show_email_change": { callers: PERSON, boundKeys: false, assurance: "signed_in" },
+  "account.cancel_email_change": { callers: PERSON, boundKeys: false, assurance: "signed_in" },
   "account.change_password": { callers: SESSION, boundKeys: false, assurance: "fresh" },
   "account.delete": { callers: SESSION, boundKeys: false, assurance: "fresh" },
   // Proving the password again, and ending the session: only a session has either.

@@ -43,3 +43,35 @@ export async function updateUser(
 export async function deleteUser(db: Executor, id: string): Promise<void> {
   await db.deleteFrom("users").where("id", "=", id).execute();
 }
+
+/**
+ * The account's live email change link, if any: unexpired and issued under the account's
+ * current credentials epoch (a voided link is no pending change, even if its row remains).
+ */
+export function findPendingEmailChange(db: Executor, userId: string, now: Date) {
+  return db
+    .selectFrom("account_tokens as t")
+    .innerJoin("users as u", "u.id", "t.user_id")
+    .select(["t.email", "t.created_at", "t.expires_at"])
+    .where("t.user_id", "=", userId)
+    .where("t.purpose", "=", "email_change")
+    .where("t.expires_at", ">", now)
+    .whereRef("t.credentials_epoch", "=", "u.credentials_epoch")
+    .orderBy("t.created_at", "desc")
+    .executeTakeFirst();
+}
+
+/** Deletes the account's email change links; returns the addresses of those still live. */
+export async function deleteEmailChangeTokens(
+  db: Executor,
+  userId: string,
+  now: Date,
+): Promise<string[]> {
+  const rows = await db
+    .deleteFrom("account_tokens")
+    .where("user_id", "=", userId)
+    .where("purpose", "=", "email_change")
+    .returning(["email", "expires_at"])
+    .execute();
+  return rows.filter((row) => row.expires_at > now).map((row) => row.email);
+}

@@ -15,13 +15,29 @@ import {
   reauthenticate,
   updateProfile,
 } from "./account-settings.js";
-import { requestEmailChange, resendVerification, verifyEmail } from "./email-verification.js";
+import {
+  cancelEmailChange,
+  pendingEmailChange,
+  requestEmailChange,
+  resendVerification,
+  verifyEmail,
+} from "./email-verification.js";
 import { confirmPasswordReset, requestPasswordReset } from "./password-reset.js";
 import { signIn } from "./sign-in.js";
 import { signUp } from "./sign-up.js";
 import { type User, UserSchema } from "./user.js";
 
 const UserEnvelope = Type.Object({ user: UserSchema });
+const PendingEmailChange = Type.Object({
+  pendingEmail: Type.Union([
+    Type.Object({
+      email: Type.String({ description: "The new address, waiting for its link to be used." }),
+      requestedAt: Type.String({ format: "date-time" }),
+      expiresAt: Type.String({ format: "date-time", description: "When the link stops working." }),
+    }),
+    Type.Null(),
+  ]),
+});
 const publicRoute = { public: true };
 
 function currentUser(auth: PersonCaller): User {
@@ -302,6 +318,44 @@ export function accountRoutes(api: Api, deps: Deps): void {
     async (request, reply) => {
       await requestEmailChange(deps, authOf(request), request.body, metaOf(request));
       return reply.code(202).send();
+    },
+  );
+
+  api.get(
+    "/me/email-change",
+    {
+      schema: {
+        tags: ["me"],
+        operationId: "getMyEmailChange",
+        summary: "Get the pending email change",
+        description:
+          "The signed-in account (an organization-bound API key may not). The address that " +
+          "`POST /me/email` sent a link to, while that link still works; null otherwise.",
+        response: { 200: Json("The pending email change, or null.", PendingEmailChange) },
+      },
+    },
+    async (request) => ({
+      pendingEmail: await pendingEmailChange(deps, authOf(request), request.now),
+    }),
+  );
+
+  api.delete(
+    "/me/email-change",
+    {
+      schema: {
+        tags: ["me"],
+        operationId: "cancelMyEmailChange",
+        summary: "Cancel the pending email change",
+        description:
+          "The signed-in account (an organization-bound API key may not). The link sent to the " +
+          "new address stops working and the address stays as it is; 204 also when nothing " +
+          "was pending.",
+        response: { 204: NoBody("No email change is pending any more.") },
+      },
+    },
+    async (request, reply) => {
+      await cancelEmailChange(deps, authOf(request), metaOf(request));
+      return reply.code(204).send();
     },
   );
 

@@ -194,6 +194,76 @@ describe("POST /me/email", () => {
   });
 });
 
+describe("GET and DELETE /me/email-change", () => {
+  it("shows the pending change, to its own account only, until its link is used", async () => {
+    const { client } = await signUpUser(t);
+    const other = await signUpUser(t);
+    expect((await client.get("/me/email-change")).body).toEqual({ pendingEmail: null });
+
+    const newEmail = freshAddress("pending");
+    const requestedAt = t.clock.now();
+    expect((await client.post("/me/email", { newEmail })).status).toBe(202);
+    const reply = await client.get("/me/email-change");
+    expect(reply.status).toBe(200);
+    expect(reply.body).toEqual({
+      pendingEmail: {
+        email: newEmail,
+        requestedAt: requestedAt.toISOString(),
+        expiresAt: new Date(requestedAt.getTime() + 24 * 60 * 60_000).toISOString(),
+      },
+    });
+    expect((await other.client.get("/me/email-change")).body).toEqual({ pendingEmail: null });
+
+    expect((await verify(await verificationToken(newEmail))).status).toBe(204);
+    expect((await client.get("/me/email-change")).body).toEqual({ pendingEmail: null });
+  });
+
+  it("shows nothing once the link has expired or was voided by signing out other devices", async () => {
+    const { client } = await signUpUser(t);
+    expect((await client.post("/me/email", { newEmail: freshAddress("late") })).status).toBe(202);
+    t.clock.advance(24 * 60 * 60_000 + 1);
+    expect((await client.get("/me/email-change")).body).toEqual({ pendingEmail: null });
+
+    const fresh = await signUpUser(t);
+    expect((await fresh.client.post("/me/email", { newEmail: freshAddress("void") })).status).toBe(
+      202,
+    );
+    expect((await fresh.client.delete("/me/sessions")).status).toBe(204);
+    expect((await fresh.client.get("/me/email-change")).body).toEqual({ pendingEmail: null });
+  });
+
+  it("cancels the pending change: its link stops working, and user.email_change_cancelled is recorded once", async () => {
+    const { client, email, user } = await signUpUser(t);
+    const newEmail = freshAddress("withdrawn");
+    expect((await client.post("/me/email", { newEmail })).status).toBe(202);
+    const token = await verificationToken(newEmail);
+
+    expect((await client.delete("/me/email-change")).status).toBe(204);
+    expect((await client.get("/me/email-change")).body).toEqual({ pendingEmail: null });
+    const dead = await verify(token);
+    expect(dead.status).toBe(404);
+    expect(errorCode(dead)).toBe("not_found");
+    expect((await client.get("/me")).body.email).toBe(email);
+
+    // Nothing pending: still 204, and no second event.
+    expect((await client.delete("/me/email-change")).status).toBe(204);
+    const cancelled = (await auditEvents(user.id)).filter(
+      (e) => e.action === "user.email_change_cancelled",
+    );
+    expect(cancelled.map((e) => e.metadata)).toEqual([{ newEmail, reason: "cancelled" }]);
+  });
+
+  it("needs a signed-in account", async () => {
+    for (const reply of [
+      await t.client().get("/me/email-change"),
+      await t.client().delete("/me/email-change"),
+    ]) {
+      expect(reply.status).toBe(401);
+      expect(errorCode(reply)).toBe("unauthenticated");
+    }
+  });
+});
+
 describe("emails", () => {
   it("carry a text and an HTML body, with the account's name escaped in the HTML", async () => {
     const { client, email } = await signUpUser(t, { name: "<b>x</b>" });

@@ -19,7 +19,13 @@ import { publishAuthChange } from "../sessions/auth-changes.js";
 import { sessionExists } from "../sessions/sessions.queries.js";
 import { accountLink, requireEmail } from "./account-input.js";
 import { consumeAccountToken, issueAccountToken, voidAccountTokens } from "./account-tokens.js";
-import { findUserByCanonicalEmail, lockUser, updateUser } from "./accounts.queries.js";
+import {
+  deleteEmailChangeTokens,
+  findPendingEmailChange,
+  findUserByCanonicalEmail,
+  lockUser,
+  updateUser,
+} from "./accounts.queries.js";
 
 const DEAD_LINK = "This verification link is invalid or has expired; ask for a new one.";
 
@@ -109,6 +115,51 @@ export async function requestEmailChange(
       subjectUserId: auth.user.id,
       metadata: { newEmail },
     });
+  });
+}
+
+export interface PendingEmail {
+  email: string;
+  requestedAt: string;
+  expiresAt: string;
+}
+
+/** The email change waiting for its link, so that the console shows it after a reload too. */
+export async function pendingEmailChange(
+  deps: Deps,
+  caller: PersonCaller,
+  now: Date,
+): Promise<PendingEmail | null> {
+  permit(deps, caller, "account.show_email_change", now);
+  const token = await findPendingEmailChange(deps.db, caller.user.id, now);
+  if (!token) return null;
+  return {
+    email: token.email,
+    requestedAt: token.created_at.toISOString(),
+    expiresAt: token.expires_at.toISOString(),
+  };
+}
+
+/**
+ * Withdraws a pending email change: its link stops working. Nothing pending is no error (the
+ * link may have just been used or expired); only a live change withdrawn is audited.
+ */
+export async function cancelEmailChange(
+  deps: Deps,
+  caller: PersonCaller,
+  meta: RequestMeta,
+): Promise<void> {
+  permit(deps, caller, "account.cancel_email_change", meta.now);
+  await transaction(deps.db, async (tx) => {
+    for (const newEmail of await deleteEmailChangeTokens(tx.db, caller.user.id, meta.now)) {
+      await recordAuditEvent(tx, meta, {
+        action: "user.email_change_cancelled",
+        actor: actorOf(caller),
+        subjectUserId: caller.user.id,
+        target: { type: "user", id: caller.user.id },
+        metadata: { newEmail, reason: "cancelled" },
+      });
+    }
   });
 }
 

@@ -310,6 +310,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/email-change": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get the pending email change
+         * @description The signed-in account (an organization-bound API key may not). The address that `POST /me/email` sent a link to, while that link still works; null otherwise.
+         */
+        get: operations["getMyEmailChange"];
+        put?: never;
+        post?: never;
+        /**
+         * Cancel the pending email change
+         * @description The signed-in account (an organization-bound API key may not). The link sent to the new address stops working and the address stays as it is; 204 also when nothing was pending.
+         */
+        delete: operations["cancelMyEmailChange"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me/email-verification": {
         parameters: {
             query?: never;
@@ -864,6 +888,19 @@ export interface components {
             expiresAt: string;
             ipAddress: string | null;
             userAgent: string | null;
+            /** @description The user agent, parsed once when the session started; null where unknown. */
+            device: {
+                /** @description Chrome, Firefox… */
+                browser: string | null;
+                /** @description The browser's major version: 156. */
+                browserVersion: string | null;
+                /** @description Linux, macOS, iOS… */
+                os: string | null;
+                /** @description desktop, mobile, tablet, tv or bot. */
+                kind: string | null;
+                /** @description The line a person knows the device by: "Chrome 156 on Linux"; for a user agent that names no browser, its first word ("curl/8.5.0"); without one, "Unknown device". */
+                label: string;
+            };
         };
         Organization: {
             id: string;
@@ -3790,6 +3827,150 @@ export interface operations {
                             code: "unavailable";
                         };
                     };
+                };
+            };
+        };
+    };
+    getMyEmailChange: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The pending email change, or null. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        pendingEmail: {
+                            /** @description The new address, waiting for its link to be used. */
+                            email: string;
+                            /** Format: date-time */
+                            requestedAt: string;
+                            /**
+                             * Format: date-time
+                             * @description When the link stops working.
+                             */
+                            expiresAt: string;
+                        } | null;
+                    };
+                };
+            };
+            /** @description No valid session cookie or API key (`unauthenticated`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller may not do this: `forbidden`, `forbidden_origin` (a cookie without the console's Origin), `session_not_fresh`, or a code of the operation's own. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many attempts (`rate_limited`); try again after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Another error of the contract, with its `code`. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A server fault (`internal`) or an unavailable dependency (`unavailable`). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    cancelMyEmailChange: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No email change is pending any more. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid session cookie or API key (`unauthenticated`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller may not do this: `forbidden`, `forbidden_origin` (a cookie without the console's Origin), `session_not_fresh`, or a code of the operation's own. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many attempts (`rate_limited`); try again after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Another error of the contract, with its `code`. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A server fault (`internal`) or an unavailable dependency (`unavailable`). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };

@@ -7,6 +7,7 @@ import * as m0005 from "./migrations/0005-account-token-epoch.js";
 import * as m0006 from "./migrations/0006-known-devices.js";
 import * as m0007 from "./migrations/0007-audit-chain-key.js";
 import * as m0008 from "./migrations/0008-member-search-by-organization.js";
+import * as m0009 from "./migrations/0009-session-devices.js";
 
 /** Every migration, in order. A migration is never edited once released: add a new one. */
 const MIGRATIONS: ReadonlyArray<{ version: string; up: string }> = [
@@ -18,6 +19,7 @@ const MIGRATIONS: ReadonlyArray<{ version: string; up: string }> = [
   { version: "0006-known-devices", up: m0006.up },
   { version: "0007-audit-chain-key", up: m0007.up },
   { version: "0008-member-search-by-organization", up: m0008.up },
+  { version: "0009-session-devices", up: m0009.up },
 ];
 
 // Any constant works; it only has to be the same in every Atrium process.

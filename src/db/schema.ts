@@ -27,6 +27,13 @@ export interface SessionsTable {
   last_active_at: Date;
   ip_address: string | null;
   user_agent: string | null;
+  /** Parsed from user_agent at sign-in (see sessions/session-device.ts); null when unknown. */
+  device_browser: string | null;
+  /** The browser's major version: "156". */
+  device_browser_version: string | null;
+  device_os: string | null;
+  /** "desktop", "mobile", "tablet", "tv" or "bot". */
+  device_kind: string | null;
 }
 
 export type AccountTokenPurpose = "email_verification" | "email_change" | "password_reset";

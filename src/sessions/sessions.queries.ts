@@ -105,7 +105,18 @@ export function listUserSessions(
 ) {
   let query = db
     .selectFrom("sessions")
-    .select(["id", "created_at", "last_active_at", "expires_at", "ip_address", "user_agent"])
+    .select([
+      "id",
+      "created_at",
+      "last_active_at",
+      "expires_at",
+      "ip_address",
+      "user_agent",
+      "device_browser",
+      "device_browser_version",
+      "device_os",
+      "device_kind",
+    ])
     .where("user_id", "=", userId)
     .where("expires_at", ">", page.now);
   if (page.beforeId) query = query.where("id", "<", page.beforeId);

@@ -18,6 +18,24 @@ const SessionSchema = Type.Object(
     expiresAt: Type.String({ format: "date-time" }),
     ipAddress: Type.Union([Type.String(), Type.Null()]),
     userAgent: Type.Union([Type.String(), Type.Null()]),
+    device: Type.Object(
+      {
+        browser: Type.Union([Type.String(), Type.Null()], { description: "Chrome, Firefox…" }),
+        browserVersion: Type.Union([Type.String(), Type.Null()], {
+          description: "The browser's major version: 156.",
+        }),
+        os: Type.Union([Type.String(), Type.Null()], { description: "Linux, macOS, iOS…" }),
+        kind: Type.Union([Type.String(), Type.Null()], {
+          description: "desktop, mobile, tablet, tv or bot.",
+        }),
+        label: Type.String({
+          description:
+            'The line a person knows the device by: "Chrome 156 on Linux"; for a user agent ' +
+            'that names no browser, its first word ("curl/8.5.0"); without one, "Unknown device".',
+        }),
+      },
+      { description: "The user agent, parsed once when the session started; null where unknown." },
+    ),
   },
   { $id: "Session" },
 );

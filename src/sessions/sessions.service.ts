@@ -15,6 +15,7 @@ import type { RequestMeta } from "../lib/request-meta.js";
 import { hashToken, isWellFormedToken, newToken } from "../lib/tokens.js";
 import { sessionsCreated, sessionsRevoked } from "../metrics/metrics.js";
 import { publishAuthChange } from "./auth-changes.js";
+import { type Device, deviceOf, parseDevice } from "./session-device.js";
 import {
   deleteSession,
   deleteUserSessions,
@@ -53,6 +54,7 @@ export async function startSession(
   const token = newToken();
   const expiresAt = expiryFor(deps, meta.now, meta.now);
   tx.afterCommit(() => sessionsCreated.inc());
+  const userAgent = meta.userAgent?.slice(0, 512) ?? null;
   await insertSession(tx.db, {
     id: newId("ses", meta.now.getTime()),
     token_hash: hashToken(token),
@@ -63,7 +65,9 @@ export async function startSession(
     expires_at: expiresAt,
     last_active_at: meta.now,
     ip_address: meta.ipAddress,
-    user_agent: meta.userAgent?.slice(0, 512) ?? null,
+    user_agent: userAgent,
+    // Parsed here, once per session, so that listing sessions parses nothing.
+    ...parseDevice(userAgent),
   });
   return { token, expiresAt };
 }
@@ -173,6 +177,7 @@ export interface SessionView {
   expiresAt: string;
   ipAddress: string | null;
   userAgent: string | null;
+  device: Device;
 }
 
 /** The account's live sessions, newest first. */
@@ -197,6 +202,7 @@ export async function listSessions(
     expiresAt: row.expires_at.toISOString(),
     ipAddress: row.ip_address,
     userAgent: row.user_agent,
+    device: deviceOf(row),
   }));
   return { items, nextCursor: more ? (items[items.length - 1]?.id ?? null) : null };
 }

@@ -14,6 +14,10 @@ const t = await startTestApp();
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
+const CHROME_ON_LINUX =
+  "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.7000.12 Safari/537.36";
+const SAFARI_ON_IPHONE =
+  "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1";
 
 function sessionCookie(reply: Reply) {
   return reply.raw.cookies.find((c) => c.name === "atrium_session");
@@ -104,6 +108,102 @@ describe("GET /me/sessions", () => {
     } while (cursor !== null && seen.length < 10);
     expect(seen).toEqual(all);
     expect(seen).toHaveLength(3);
+  });
+
+  it("parses each device once, at sign-in, into a line such as Chrome 156 on Linux", async () => {
+    const user = await signUpUser(t);
+    const chrome = await signInAgain(t, user, { userAgent: CHROME_ON_LINUX });
+    await signInAgain(t, user, { userAgent: SAFARI_ON_IPHONE });
+    await signInAgain(t, user, { userAgent: "curl/8.5.0" });
+
+    const items: Array<{ id: string; userAgent: string; device: unknown }> = (
+      await chrome.get("/me/sessions")
+    ).body.items;
+    const deviceFor = (userAgent: string) => items.find((s) => s.userAgent === userAgent)?.device;
+    expect(deviceFor(CHROME_ON_LINUX)).toEqual({
+      browser: "Chrome",
+      browserVersion: "156",
+      os: "Linux",
+      kind: "desktop",
+      label: "Chrome 156 on Linux",
+    });
+    expect(deviceFor(SAFARI_ON_IPHONE)).toEqual({
+      browser: "Safari",
+      browserVersion: "18",
+      os: "iOS",
+      kind: "mobile",
+      label: "Safari 18 on iOS",
+    });
+    // No browser in it: the program names itself.
+    expect(deviceFor("curl/8.5.0")).toEqual({
+      browser: null,
+      browserVersion: null,
+      os: null,
+      kind: null,
+      label: "curl/8.5.0",
+    });
+
+    // Stored with the session when it started: the list reads the columns, not the user agent.
+    const id = await currentSessionId(chrome);
+    expect(await sessionRow(id)).toMatchObject({
+      device_browser: "Chrome",
+      device_browser_version: "156",
+      device_os: "Linux",
+      device_kind: "desktop",
+    });
+    await t.app.deps.db
+      .updateTable("sessions")
+      .set({ device_browser: "Chromium" })
+      .where("id", "=", id)
+      .execute();
+    const again = (await chrome.get("/me/sessions")).body.items.find(
+      (s: { id: string }) => s.id === id,
+    );
+    expect(again.device.label).toBe("Chromium 156 on Linux");
+  });
+
+  it("parses the user agent of a session that started before devices were stored", async () => {
+    const user = await signUpUser(t);
+    const chrome = await signInAgain(t, user, { userAgent: CHROME_ON_LINUX });
+    const id = await currentSessionId(chrome);
+    await t.app.deps.db
+      .updateTable("sessions")
+      .set({
+        device_browser: null,
+        device_browser_version: null,
+        device_os: null,
+        device_kind: null,
+      })
+      .where("id", "=", id)
+      .execute();
+    const session = (await chrome.get("/me/sessions")).body.items.find(
+      (s: { id: string }) => s.id === id,
+    );
+    expect(session.device.label).toBe("Chrome 156 on Linux");
+  });
+
+  it("names a device without a user agent Unknown device", async () => {
+    const user = await signUpUser(t);
+    const id = await currentSessionId(user.client);
+    await t.app.deps.db
+      .updateTable("sessions")
+      .set({
+        user_agent: null,
+        device_browser: null,
+        device_browser_version: null,
+        device_os: null,
+        device_kind: null,
+      })
+      .where("id", "=", id)
+      .execute();
+    const session = (await user.client.get("/me/sessions")).body.items[0];
+    expect(session.device).toEqual({
+      browser: null,
+      browserVersion: null,
+      os: null,
+      kind: null,
+      label: "Unknown device",
+    });
   });
 
   it("refuses a limit that is zero, too large, not a number or given twice", async () => {

@@ -42,3 +42,22 @@ export function formatDate(value: string | null | undefined): string {
   if (!value) return "—";
   return new Date(value).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
 }
+
+/**
+ * A date and time for a table cell: one line where the column has room, the time under the date
+ * where it has not, so that a row's last column (its actions) stays on screen.
+ */
+export function DateTime({ value }: { value: string | null | undefined }) {
+  if (!value) return <>—</>;
+  const date = new Date(value);
+  return (
+    <time dateTime={value} className="whitespace-normal">
+      <span className="whitespace-nowrap">
+        {date.toLocaleDateString(undefined, { dateStyle: "medium" })}
+      </span>{" "}
+      <span className="whitespace-nowrap">
+        {date.toLocaleTimeString(undefined, { timeStyle: "short" })}
+      </span>
+    </time>
+  );
+}

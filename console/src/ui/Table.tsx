@@ -11,10 +11,18 @@ import {
 
 export { TableBody, TableHeader } from "react-aria-components";
 
-/** A table that scrolls sideways on a phone rather than squeezing its columns. */
-export function Table(props: TableProps) {
+/**
+ * A table that scrolls sideways on a narrow screen rather than squeezing its columns; a table
+ * whose rows have actions gives way there to a CardList (`className={TABLE_FROM.lg.table}`).
+ */
+export function Table({
+  className = "",
+  ...props
+}: Omit<TableProps, "className"> & { className?: string }) {
   return (
-    <div className="relative w-full max-w-full overflow-x-auto rounded-md border border-slate-200 bg-white">
+    <div
+      className={`relative w-full max-w-full overflow-x-auto rounded-md border border-slate-200 bg-white ${className}`}
+    >
       <AriaTable {...props} className="w-full border-collapse text-left text-sm" />
     </div>
   );

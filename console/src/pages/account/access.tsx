@@ -10,12 +10,13 @@ import { required, z } from "../../lib/schema";
 import { organizationsQuery } from "../../lib/session";
 import { Banner } from "../../ui/Banner";
 import { Button } from "../../ui/Button";
+import { Card, CardList, TABLE_FROM } from "../../ui/CardList";
 import { ConfirmDialog } from "../../ui/ConfirmDialog";
 import { Dialog } from "../../ui/Dialog";
 import { FormField } from "../../ui/FormField";
 import { Cell, Column, Row, Table, TableBody, TableHeader } from "../../ui/Table";
 import { toast } from "../../ui/Toast";
-import { formatDate, LoadError, Loading } from "../page";
+import { DateTime, formatDate, LoadError, Loading } from "../page";
 
 const keysKey = ["me", "api-keys"];
 const EXPIRY_DAYS = [7, 30, 90, 365] as const;
@@ -45,6 +46,15 @@ export default function Access() {
       await queryClient.invalidateQueries({ queryKey: keysKey });
     },
   });
+  const revokeButton = (key: { id: string; name: string }) => (
+    <Button
+      variant="secondary"
+      aria-label={`Revoke ${key.name}`}
+      onPress={() => setRevoking({ id: key.id, name: key.name })}
+    >
+      Revoke
+    </Button>
+  );
   const orgName = (id: string | null) =>
     id
       ? (organizations.data?.find((o) => o.organization.id === id)?.organization.name ?? id)
@@ -70,42 +80,59 @@ export default function Access() {
           No API keys yet. Create one for each script or tool.
         </p>
       ) : (
-        <Table aria-label="API keys">
-          <TableHeader>
-            <Column isRowHeader>Name</Column>
-            <Column>Prefix</Column>
-            <Column>Organization</Column>
-            <Column>Created</Column>
-            <Column>Last used</Column>
-            <Column>Expires</Column>
-            <Column>
-              <span className="sr-only">Actions</span>
-            </Column>
-          </TableHeader>
-          <TableBody items={keys.data.items}>
-            {(key) => (
-              <Row id={key.id}>
-                <Cell>{key.name}</Cell>
-                <Cell>
-                  <code>{key.prefix}…</code>
-                </Cell>
-                <Cell>{orgName(key.organizationId)}</Cell>
-                <Cell>{formatDate(key.createdAt)}</Cell>
-                <Cell>{key.lastUsedAt ? formatDate(key.lastUsedAt) : "Never"}</Cell>
-                <Cell>{formatDate(key.expiresAt)}</Cell>
-                <Cell>
-                  <Button
-                    variant="secondary"
-                    aria-label={`Revoke ${key.name}`}
-                    onPress={() => setRevoking({ id: key.id, name: key.name })}
-                  >
-                    Revoke
-                  </Button>
-                </Cell>
-              </Row>
-            )}
-          </TableBody>
-        </Table>
+        <>
+          {/* Seven columns fit beside the sidebar from 1280 px. */}
+          <Table aria-label="API keys" className={TABLE_FROM.xl.table}>
+            <TableHeader>
+              <Column isRowHeader>Name</Column>
+              <Column>Prefix</Column>
+              <Column>Organization</Column>
+              <Column>Created</Column>
+              <Column>Last used</Column>
+              <Column>Expires</Column>
+              <Column>
+                <span className="sr-only">Actions</span>
+              </Column>
+            </TableHeader>
+            <TableBody items={keys.data.items}>
+              {(key) => (
+                <Row id={key.id}>
+                  <Cell>
+                    <span className="whitespace-normal break-words">{key.name}</span>
+                  </Cell>
+                  <Cell>
+                    <code>{key.prefix}…</code>
+                  </Cell>
+                  <Cell>{orgName(key.organizationId)}</Cell>
+                  <Cell>
+                    <DateTime value={key.createdAt} />
+                  </Cell>
+                  <Cell>{key.lastUsedAt ? <DateTime value={key.lastUsedAt} /> : "Never"}</Cell>
+                  <Cell>
+                    <DateTime value={key.expiresAt} />
+                  </Cell>
+                  <Cell>{revokeButton(key)}</Cell>
+                </Row>
+              )}
+            </TableBody>
+          </Table>
+          <CardList label="API keys" tableFrom="xl">
+            {keys.data.items.map((key) => (
+              <Card
+                key={key.id}
+                title={key.name}
+                fields={[
+                  ["Prefix", <code key="prefix">{key.prefix}…</code>],
+                  ["Organization", orgName(key.organizationId)],
+                  ["Created", formatDate(key.createdAt)],
+                  ["Last used", key.lastUsedAt ? formatDate(key.lastUsedAt) : "Never"],
+                  ["Expires", formatDate(key.expiresAt)],
+                ]}
+                actions={revokeButton(key)}
+              />
+            ))}
+          </CardList>
+        </>
       )}
       <CreateKeyDialog
         open={creating}

@@ -2,7 +2,7 @@ import { useInfiniteQuery } from "@tanstack/react-query";
 import { api, unwrap } from "../../lib/api";
 import { Button } from "../../ui/Button";
 import { Cell, Column, Row, Table, TableBody, TableHeader } from "../../ui/Table";
-import { formatDate, LoadError, Loading } from "../page";
+import { DateTime, LoadError, Loading } from "../page";
 
 /** "session.created" → "Session created". */
 function actionText(action: string): string {
@@ -45,7 +45,9 @@ export default function Activity() {
               {(event) => (
                 <Row id={event.id}>
                   <Cell>{actionText(event.action)}</Cell>
-                  <Cell>{formatDate(event.createdAt)}</Cell>
+                  <Cell>
+                    <DateTime value={event.createdAt} />
+                  </Cell>
                   <Cell>{event.ipAddress ?? "—"}</Cell>
                 </Row>
               )}

@@ -1,7 +1,7 @@
-import { useQueryClient, useSuspenseQuery } from "@tanstack/react-query";
-import { useState } from "react";
+import { useMutation, useQuery, useQueryClient, useSuspenseQuery } from "@tanstack/react-query";
 import { Form } from "react-aria-components";
 import { api, unwrap } from "../../lib/api";
+import { errorMessage } from "../../lib/errors";
 import { useApiForm } from "../../lib/form";
 import { ReauthenticationCancelled, useFresh } from "../../lib/fresh";
 import { required, z } from "../../lib/schema";
@@ -10,16 +10,38 @@ import { Banner } from "../../ui/Banner";
 import { Button } from "../../ui/Button";
 import { FormField } from "../../ui/FormField";
 import { toast } from "../../ui/Toast";
+import { formatDate, LoadError } from "../page";
 import { DeleteAccount } from "./delete-account";
 
 const nameSchema = z.object({ name: required("Enter your name.") });
 const emailSchema = z.object({ newEmail: required("Enter the new address.") });
+const emailChangeKey = ["me", "email-change"];
 
 export default function Profile() {
   const { data: me } = useSuspenseQuery(meQuery);
   const queryClient = useQueryClient();
   const fresh = useFresh();
-  const [pendingEmail, setPendingEmail] = useState<string | null>(null);
+  // From the API, not from this page's memory: a reload still shows the change waiting.
+  const emailChange = useQuery({
+    queryKey: emailChangeKey,
+    queryFn: () => unwrap(api.GET("/api/v1/me/email-change")),
+  });
+  const pendingEmail = emailChange.data?.pendingEmail ?? null;
+  const cancel = useMutation({
+    mutationFn: () => unwrap(api.DELETE("/api/v1/me/email-change")),
+    onSuccess: () => {
+      queryClient.setQueryData(emailChangeKey, { pendingEmail: null });
+      toast("Email change cancelled.");
+    },
+  });
+  const resend = useMutation({
+    mutationFn: (newEmail: string) =>
+      fresh(() => unwrap(api.POST("/api/v1/me/email", { body: { newEmail } }))),
+    onSuccess: async () => {
+      toast("Link sent again.");
+      await queryClient.invalidateQueries({ queryKey: emailChangeKey });
+    },
+  });
   const name = useApiForm(nameSchema, { name: me?.name ?? "" }, async (values) => {
     const user = await unwrap(api.PATCH("/api/v1/me", { body: values }));
     queryClient.setQueryData(meQuery.queryKey, user);
@@ -32,8 +54,8 @@ export default function Profile() {
       if (error instanceof ReauthenticationCancelled) return;
       throw error;
     }
-    setPendingEmail(values.newEmail);
     email.form.reset();
+    await queryClient.invalidateQueries({ queryKey: emailChangeKey });
   });
   if (!me) return null;
   return (
@@ -60,8 +82,35 @@ export default function Profile() {
         </p>
         {pendingEmail && (
           <Banner tone="info">
-            We sent a link to {pendingEmail}. Your address changes when you open it.
+            <span className="min-w-0 flex-1 basis-60">
+              We sent a link to <span className="font-medium break-all">{pendingEmail.email}</span>.
+              Your address changes when you open it. The link works until{" "}
+              {formatDate(pendingEmail.expiresAt)}.
+            </span>
+            <span className="flex flex-wrap gap-2">
+              <Button
+                variant="secondary"
+                pending={resend.isPending}
+                onPress={() => resend.mutate(pendingEmail.email)}
+              >
+                Send link again
+              </Button>
+              <Button
+                variant="secondary"
+                pending={cancel.isPending}
+                onPress={() => cancel.mutate()}
+              >
+                Cancel change
+              </Button>
+            </span>
           </Banner>
+        )}
+        {emailChange.isError && (
+          <LoadError error={emailChange.error} retry={() => void emailChange.refetch()} />
+        )}
+        {(cancel.isError ||
+          (resend.isError && !(resend.error instanceof ReauthenticationCancelled))) && (
+          <Banner tone="error">{errorMessage(cancel.error ?? resend.error)}</Banner>
         )}
         <Form onSubmit={email.onSubmit} className="flex flex-col gap-4" validationBehavior="aria">
           {email.formError && <Banner tone="error">{email.formError}</Banner>}

@@ -1,18 +1,41 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { api, unwrap } from "../../lib/api";
-import { deviceLine } from "../../lib/device";
+import { api, type components, unwrap } from "../../lib/api";
 import { errorMessage } from "../../lib/errors";
 import { Banner } from "../../ui/Banner";
 import { Button } from "../../ui/Button";
+import { Card, CardList, TABLE_FROM } from "../../ui/CardList";
 import { ConfirmDialog } from "../../ui/ConfirmDialog";
 import { Cell, Column, Row, Table, TableBody, TableHeader } from "../../ui/Table";
 import { toast } from "../../ui/Toast";
-import { formatDate, LoadError, Loading } from "../page";
+import { DateTime, formatDate, LoadError, Loading } from "../page";
 
 const sessionsKey = ["me", "sessions"];
 
-type Session = { id: string; current: boolean };
+type Session = components["schemas"]["Session"];
+
+function ThisDevice() {
+  return (
+    <span className="inline-block rounded whitespace-nowrap bg-brand-100 px-2 py-0.5 text-xs font-medium text-brand-800">
+      This device
+    </span>
+  );
+}
+
+/** The device's line, and the mark of this one: on one line if there is room. */
+function DeviceName({ session }: { session: Session }) {
+  return (
+    <span className="whitespace-normal">
+      {session.device.label}
+      {session.current && (
+        <>
+          {" "}
+          <ThisDevice />
+        </>
+      )}
+    </span>
+  );
+}
 
 export default function Sessions() {
   const queryClient = useQueryClient();
@@ -48,6 +71,16 @@ export default function Sessions() {
     },
   });
   const others = (sessions.data ?? []).filter((session) => !session.current).length;
+  const revokeButton = (session: Session) => (
+    <Button
+      variant="secondary"
+      aria-label={`Revoke ${session.device.label}`}
+      pending={revoke.isPending && revoke.variables === session.id}
+      onPress={() => revoke.mutate(session.id)}
+    >
+      Revoke
+    </Button>
+  );
   return (
     <section aria-labelledby="sessions-title" className="flex flex-col gap-4">
       <div className="flex flex-wrap items-center justify-between gap-3">
@@ -66,48 +99,55 @@ export default function Sessions() {
       ) : sessions.isError ? (
         <LoadError error={sessions.error} retry={() => void sessions.refetch()} />
       ) : (
-        <Table aria-label="Sessions">
-          <TableHeader>
-            <Column isRowHeader>Device</Column>
-            <Column>Address</Column>
-            <Column>Signed in</Column>
-            <Column>Last active</Column>
-            <Column>Expires</Column>
-            <Column>
-              <span className="sr-only">Actions</span>
-            </Column>
-          </TableHeader>
-          <TableBody items={sessions.data}>
-            {(session) => (
-              <Row id={session.id}>
-                <Cell>
-                  {deviceLine(session)}
-                  {session.current && (
-                    <span className="ml-2 rounded whitespace-nowrap bg-brand-100 px-2 py-0.5 text-xs font-medium text-brand-800">
-                      This device
-                    </span>
-                  )}
-                </Cell>
-                <Cell>{session.ipAddress ?? "—"}</Cell>
-                <Cell>{formatDate(session.createdAt)}</Cell>
-                <Cell>{formatDate(session.lastActiveAt)}</Cell>
-                <Cell>{formatDate(session.expiresAt)}</Cell>
-                <Cell>
-                  {!session.current && (
-                    <Button
-                      variant="secondary"
-                      aria-label={`Revoke ${deviceLine(session)}`}
-                      pending={revoke.isPending && revoke.variables === session.id}
-                      onPress={() => revoke.mutate(session.id)}
-                    >
-                      Revoke
-                    </Button>
-                  )}
-                </Cell>
-              </Row>
-            )}
-          </TableBody>
-        </Table>
+        <>
+          <Table aria-label="Sessions" className={TABLE_FROM.lg.table}>
+            <TableHeader>
+              <Column isRowHeader>Device</Column>
+              <Column>Address</Column>
+              <Column>Signed in</Column>
+              <Column>Last active</Column>
+              <Column>Expires</Column>
+              <Column>
+                <span className="sr-only">Actions</span>
+              </Column>
+            </TableHeader>
+            <TableBody items={sessions.data}>
+              {(session) => (
+                <Row id={session.id}>
+                  <Cell>
+                    <DeviceName session={session} />
+                  </Cell>
+                  <Cell>{session.ipAddress ?? "—"}</Cell>
+                  <Cell>
+                    <DateTime value={session.createdAt} />
+                  </Cell>
+                  <Cell>
+                    <DateTime value={session.lastActiveAt} />
+                  </Cell>
+                  <Cell>
+                    <DateTime value={session.expiresAt} />
+                  </Cell>
+                  <Cell>{!session.current && revokeButton(session)}</Cell>
+                </Row>
+              )}
+            </TableBody>
+          </Table>
+          <CardList label="Sessions">
+            {sessions.data.map((session) => (
+              <Card
+                key={session.id}
+                title={<DeviceName session={session} />}
+                fields={[
+                  ["Address", session.ipAddress ?? "—"],
+                  ["Signed in", formatDate(session.createdAt)],
+                  ["Last active", formatDate(session.lastActiveAt)],
+                  ["Expires", formatDate(session.expiresAt)],
+                ]}
+                actions={session.current ? undefined : revokeButton(session)}
+              />
+            ))}
+          </CardList>
+        </>
       )}
       <ConfirmDialog
         title="Sign out all other sessions?"
