@@ -46,10 +46,7 @@ export function listUserApiKeys(
     .where("revoked_at", "is", null);
   if (page.onlyOrganizationId) query = query.where("organization_id", "=", page.onlyOrganizationId);
   if (page.afterId) query = query.where("id", ">", page.afterId);
-  return query
-    .orderBy("id")
-    .limit(page.limit + 1)
-    .execute();
+  return query.orderBy("id").limit(page.limit).execute();
 }
 
 /** Revokes one of the user's keys; another user's key matches nothing. */

@@ -4,6 +4,7 @@ import { transaction } from "../db/transaction.js";
 import type { Deps } from "../deps.js";
 import { fail } from "../lib/errors.js";
 import { newId } from "../lib/ids.js";
+import { type PageRequest, readPage } from "../lib/page.js";
 import type { RequestMeta } from "../lib/request-meta.js";
 import { enqueueEmail } from "../mail/outbox.js";
 import { apiKeyCreatedNotice } from "../mail/templates.js";
@@ -136,20 +137,12 @@ export async function createApiKey(
   return { apiKey: toApiKey(row), secret };
 }
 
-export async function listApiKeys(
-  deps: Deps,
-  auth: AuthState,
-  page: { limit: number; cursor: string | undefined },
-) {
-  const rows = await listUserApiKeys(deps.db, auth.user.id, {
-    limit: page.limit,
-    afterId: page.cursor,
-    // A key bound to one organization sees only the keys bound to that one.
-    onlyOrganizationId: auth.apiKey?.organizationId,
-  });
-  const more = rows.length > page.limit;
-  const items = rows.slice(0, page.limit).map(toApiKey);
-  return { items, nextCursor: more ? (items[items.length - 1]?.id ?? null) : null };
+export async function listApiKeys(deps: Deps, auth: AuthState, page: PageRequest) {
+  // A key bound to one organization sees only the keys bound to that one.
+  const onlyOrganizationId = auth.apiKey?.organizationId;
+  const read = (limit: number) =>
+    listUserApiKeys(deps.db, auth.user.id, { limit, afterId: page.cursor, onlyOrganizationId });
+  return readPage(page.limit, read, toApiKey);
 }
 
 /** Revokes one of the account's keys: it stops working on its next request, in every process. */

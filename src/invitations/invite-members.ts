@@ -15,9 +15,8 @@ import { domainAllowed, invitationUrl, toCreatedInvitation } from "./invitation.
 import { withinInvitationLimits } from "./invitation-limits.js";
 import {
   expireStaleInvitations,
+  findTakenEmails,
   insertInvitationIfNone,
-  memberEmails,
-  pendingInvitationEmails,
 } from "./invitations.queries.js";
 
 export const MAX_INVITATIONS_PER_REQUEST = 100;
@@ -103,9 +102,8 @@ export async function createInvitations(
   }
 
   const canonicals = candidates.map((c) => c.canonical);
-  const members = await memberEmails(tx.db, organization.id, canonicals);
   await expireStaleInvitations(tx.db, organization.id, canonicals, now);
-  const invited = await pendingInvitationEmails(tx.db, organization.id, canonicals);
+  const { members, invited } = await findTakenEmails(tx.db, organization.id, canonicals);
   let invitable: typeof candidates = [];
   for (const candidate of candidates) {
     if (members.has(candidate.canonical))

@@ -2,6 +2,7 @@ import { actorOf, recordAuditEvent } from "../audit/audit-events.js";
 import { transaction } from "../db/transaction.js";
 import type { Deps } from "../deps.js";
 import { fail } from "../lib/errors.js";
+import { readPage } from "../lib/page.js";
 import type { RequestMeta } from "../lib/request-meta.js";
 import { hashToken, newToken } from "../lib/tokens.js";
 import { authorize, openOrganization } from "../organizations/organization-access.js";
@@ -26,14 +27,12 @@ export async function listOrganizationInvitations(
 ) {
   const scope = await openOrganization(deps.db, ref, auth);
   authorize(deps, auth, scope, { type: "invitations:manage" }, now);
-  const rows = await listPendingInvitations(deps.db, scope.organization.id, {
-    limit: page.limit,
-    afterId: page.cursor,
-    now,
-  });
-  const more = rows.length > page.limit;
-  const items = rows.slice(0, page.limit).map(toPendingInvitation);
-  return { items, nextCursor: more ? (items[items.length - 1]?.id ?? null) : null };
+  return readPage(
+    page.limit,
+    (limit) =>
+      listPendingInvitations(deps.db, scope.organization.id, { limit, afterId: page.cursor, now }),
+    toPendingInvitation,
+  );
 }
 
 export async function revokeInvitation(

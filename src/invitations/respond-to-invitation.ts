@@ -5,6 +5,7 @@ import type { Deps } from "../deps.js";
 import { checkEmail } from "../lib/email-address.js";
 import { fail } from "../lib/errors.js";
 import { newId } from "../lib/ids.js";
+import { readPage } from "../lib/page.js";
 import type { RequestMeta } from "../lib/request-meta.js";
 import { hashToken } from "../lib/tokens.js";
 import { insertMember } from "../organizations/organizations.queries.js";
@@ -196,20 +197,22 @@ export async function listMyInvitations(
   now: Date,
 ) {
   if (!auth.user.emailVerifiedAt) return { items: [], nextCursor: null };
-  const rows = await listInvitationsForEmail(deps.db, canonicalOf(auth.user.email), {
-    limit: page.limit,
-    afterId: page.cursor,
-    now,
-    // A key bound to one organization sees only invitations to that one.
-    onlyOrganizationId: auth.apiKey?.organizationId,
-  });
-  const more = rows.length > page.limit;
-  const items = rows.slice(0, page.limit).map((row) => ({
-    id: row.id,
-    organization: { id: row.organization_id, name: row.organization_name },
-    role: row.role,
-    invitedBy: { name: row.invited_by_name },
-    expiresAt: row.expires_at.toISOString(),
-  }));
-  return { items, nextCursor: more ? (items[items.length - 1]?.id ?? null) : null };
+  return readPage(
+    page.limit,
+    (limit) =>
+      listInvitationsForEmail(deps.db, canonicalOf(auth.user.email), {
+        limit,
+        afterId: page.cursor,
+        now,
+        // A key bound to one organization sees only invitations to that one.
+        onlyOrganizationId: auth.apiKey?.organizationId,
+      }),
+    (row) => ({
+      id: row.id,
+      organization: { id: row.organization_id, name: row.organization_name },
+      role: row.role,
+      invitedBy: { name: row.invited_by_name },
+      expiresAt: row.expires_at.toISOString(),
+    }),
+  );
 }

@@ -88,10 +88,7 @@ export function listMembers(
       ]),
     );
   }
-  return query
-    .orderBy("m.id")
-    .limit(filter.limit + 1)
-    .execute();
+  return query.orderBy("m.id").limit(filter.limit).execute();
 }
 
 /** Memberships in which the user is the only owner, with whether anyone else belongs. */

@@ -145,8 +145,5 @@ export function listOrganizationsOfUser(
     .where("m.user_id", "=", userId);
   if (page.afterId) query = query.where("m.id", ">", page.afterId);
   if (page.onlyOrganizationId) query = query.where("o.id", "=", page.onlyOrganizationId);
-  return query
-    .orderBy("m.id")
-    .limit(page.limit + 1)
-    .execute();
+  return query.orderBy("m.id").limit(page.limit).execute();
 }

@@ -7,6 +7,7 @@ import type { Deps } from "../deps.js";
 import { canonicalDomain } from "../lib/email-address.js";
 import { fail } from "../lib/errors.js";
 import { newId } from "../lib/ids.js";
+import { type PageRequest, readPage } from "../lib/page.js";
 import type { RequestMeta } from "../lib/request-meta.js";
 import { publishAuthChange } from "../sessions/auth-changes.js";
 import type { AuthState } from "../sessions/session-cache.js";
@@ -280,25 +281,23 @@ export async function deleteOrganization(
 }
 
 /** The organizations the account belongs to, oldest membership first. */
-export async function listMyOrganizations(
-  deps: Deps,
-  auth: AuthState,
-  page: { limit: number; cursor: string | undefined },
-) {
-  const rows = await listOrganizationsOfUser(deps.db, auth.user.id, {
-    limit: page.limit,
-    afterId: page.cursor,
-    // A key bound to one organization sees only that one.
-    onlyOrganizationId: auth.apiKey?.organizationId ?? null,
-  });
-  const more = rows.length > page.limit;
-  const items = rows.slice(0, page.limit);
-  return {
-    items: items.map((row) => ({
+export async function listMyOrganizations(deps: Deps, auth: AuthState, page: PageRequest) {
+  // A key bound to one organization sees only that one.
+  const onlyOrganizationId = auth.apiKey?.organizationId ?? null;
+  return readPage(
+    page.limit,
+    (limit) =>
+      listOrganizationsOfUser(deps.db, auth.user.id, {
+        limit,
+        afterId: page.cursor,
+        onlyOrganizationId,
+      }),
+    (row) => ({
       organization: { id: row.id, slug: row.slug, name: row.name },
       role: row.role,
       joinedAt: row.joined_at.toISOString(),
-    })),
-    nextCursor: more ? (items[items.length - 1]?.member_id ?? null) : null,
-  };
+    }),
+    // Memberships are the keyset: the member id orders them by join time.
+    (row) => row.member_id,
+  );
 }

@@ -35,11 +35,19 @@ export async function sessionExists(db: Executor, id: string): Promise<boolean> 
   return row !== undefined;
 }
 
-/** Sliding renewal; matches nothing once the session is gone, so a revoked session stays revoked. */
-export async function renewSession(
+/**
+ * A sliding renewal, or a new token for the session (re-authentication, password change).
+ * Matches nothing once the session is gone, so a revoked session stays revoked: false then.
+ */
+export async function updateSession(
   db: Executor,
   id: string,
-  changes: { renewed_at: Date; expires_at: Date; last_active_at: Date },
+  changes: Partial<
+    Pick<
+      SessionRow,
+      "token_hash" | "authenticated_at" | "renewed_at" | "expires_at" | "last_active_at"
+    >
+  >,
 ): Promise<boolean> {
   const row = await db
     .updateTable("sessions")
@@ -56,24 +64,6 @@ export async function touchSession(db: Executor, id: string, lastActiveAt: Date)
     .set({ last_active_at: lastActiveAt })
     .where("id", "=", id)
     .execute();
-}
-
-/** A new token for an existing session (re-authentication, password change). */
-export async function rotateSessionToken(
-  db: Executor,
-  id: string,
-  changes: Pick<
-    SessionRow,
-    "token_hash" | "authenticated_at" | "renewed_at" | "expires_at" | "last_active_at"
-  >,
-): Promise<boolean> {
-  const row = await db
-    .updateTable("sessions")
-    .set(changes)
-    .where("id", "=", id)
-    .returning("id")
-    .executeTakeFirst();
-  return row !== undefined;
 }
 
 /** Deletes one of the user's sessions; another user's id matches nothing. */
@@ -109,10 +99,7 @@ export function listUserSessions(
     .where("user_id", "=", userId)
     .where("expires_at", ">", page.now);
   if (page.beforeId) query = query.where("id", "<", page.beforeId);
-  return query
-    .orderBy("id", "desc")
-    .limit(page.limit + 1)
-    .execute();
+  return query.orderBy("id", "desc").limit(page.limit).execute();
 }
 
 export async function deleteExpiredSessions(

@@ -4,6 +4,7 @@ import { type Tx, transaction } from "../db/transaction.js";
 import type { Deps } from "../deps.js";
 import { fail } from "../lib/errors.js";
 import { newId } from "../lib/ids.js";
+import { readPage } from "../lib/page.js";
 import type { RequestMeta } from "../lib/request-meta.js";
 import { hashToken, isWellFormedToken, newToken } from "../lib/tokens.js";
 import { sessionsCreated, sessionsRevoked } from "../metrics/metrics.js";
@@ -15,9 +16,8 @@ import {
   findSessionWithUser,
   insertSession,
   listUserSessions,
-  renewSession,
-  rotateSessionToken,
   touchSession,
+  updateSession,
 } from "./sessions.queries.js";
 
 // last_active_at is written at most this often per session: reads must not write every time.
@@ -109,7 +109,7 @@ export async function validateSession(
   if (nowMs - session.renewedAt.getTime() >= deps.config.sessionRefreshMs) {
     const expiresAt = expiryFor(deps, session.createdAt, now);
     if (
-      !(await renewSession(deps.db, session.id, {
+      !(await updateSession(deps.db, session.id, {
         renewed_at: now,
         expires_at: expiresAt,
         last_active_at: now,
@@ -150,7 +150,7 @@ export async function renewSessionAuthentication(
 ): Promise<IssuedSession> {
   const token = newToken();
   const expiresAt = expiryFor(deps, state.session.createdAt, now);
-  const found = await rotateSessionToken(tx.db, state.session.id, {
+  const found = await updateSession(tx.db, state.session.id, {
     token_hash: hashToken(token),
     authenticated_at: now,
     renewed_at: now,
@@ -179,22 +179,19 @@ export async function listSessions(
   page: { limit: number; cursor: string | undefined },
   now: Date,
 ): Promise<{ items: SessionView[]; nextCursor: string | null }> {
-  const rows = await listUserSessions(deps.db, state.user.id, {
-    limit: page.limit,
-    beforeId: page.cursor,
-    now,
-  });
-  const more = rows.length > page.limit;
-  const items = rows.slice(0, page.limit).map((row) => ({
-    id: row.id,
-    current: row.id === state.session.id,
-    createdAt: row.created_at.toISOString(),
-    lastActiveAt: row.last_active_at.toISOString(),
-    expiresAt: row.expires_at.toISOString(),
-    ipAddress: row.ip_address,
-    userAgent: row.user_agent,
-  }));
-  return { items, nextCursor: more ? (items[items.length - 1]?.id ?? null) : null };
+  return readPage(
+    page.limit,
+    (limit) => listUserSessions(deps.db, state.user.id, { limit, beforeId: page.cursor, now }),
+    (row) => ({
+      id: row.id,
+      current: row.id === state.session.id,
+      createdAt: row.created_at.toISOString(),
+      lastActiveAt: row.last_active_at.toISOString(),
+      expiresAt: row.expires_at.toISOString(),
+      ipAddress: row.ip_address,
+      userAgent: row.user_agent,
+    }),
+  );
 }
 
 /** Revokes one of the account's own sessions; any other id is not found and nothing changes. */
