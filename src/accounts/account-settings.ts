@@ -7,7 +7,10 @@ import type { RequestMeta } from "../lib/request-meta.js";
 import { enqueueEmail } from "../mail/outbox.js";
 import { passwordChangedNotice } from "../mail/templates.js";
 import { soleOwnerships } from "../memberships/memberships.queries.js";
-import { deleteOrganizationRow } from "../organizations/organizations.queries.js";
+import {
+  deleteOrganizationRow,
+  lockOwnedOrganizations,
+} from "../organizations/organizations.queries.js";
 import { clearAttempts, POLICIES, takeAttempt } from "../rate-limit/rate-limit.js";
 import { publishAuthChange } from "../sessions/auth-changes.js";
 import type { AuthState } from "../sessions/session-cache.js";
@@ -147,15 +150,7 @@ export async function changePassword(
 export async function deleteAccount(deps: Deps, auth: AuthState, meta: RequestMeta): Promise<void> {
   await transaction(deps.db, async (tx) => {
     // Lock the organizations it owns first: a concurrent promotion or join must not slip past the check.
-    await tx.db
-      .selectFrom("organizations as o")
-      .innerJoin("organization_members as m", "m.organization_id", "o.id")
-      .select("o.id")
-      .where("m.user_id", "=", auth.user.id)
-      .where("m.role", "=", "owner")
-      .orderBy("o.id")
-      .forUpdate("o")
-      .execute();
+    await lockOwnedOrganizations(tx.db, auth.user.id);
     const sole = await soleOwnerships(tx.db, auth.user.id);
     if (sole.some((o) => o.hasOtherMembers)) {
       throw fail(

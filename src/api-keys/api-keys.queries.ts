@@ -80,3 +80,26 @@ export async function revokeAllUserApiKeys(
 export async function touchApiKey(db: Executor, id: string, now: Date): Promise<void> {
   await db.updateTable("api_keys").set({ last_used_at: now }).where("id", "=", id).execute();
 }
+
+export async function countLiveUserApiKeys(db: Executor, userId: string): Promise<number> {
+  const row = await db
+    .selectFrom("api_keys")
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .where("user_id", "=", userId)
+    .where("revoked_at", "is", null)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** The ids of the keys bound to an organization (they go with it, by cascade). */
+export async function listOrganizationApiKeyIds(
+  db: Executor,
+  organizationId: string,
+): Promise<string[]> {
+  const rows = await db
+    .selectFrom("api_keys")
+    .select("id")
+    .where("organization_id", "=", organizationId)
+    .execute();
+  return rows.map((r) => r.id);
+}

@@ -183,3 +183,36 @@ export async function findTakenEmails(
     new Set(rows.map((r) => r.email_canonical));
   return { members: canonical(members), invited: canonical(invited) };
 }
+
+/** A new token and expiry for a pending invitation (a resend); undefined once it is answered. */
+export function renewInvitationToken(
+  db: Executor,
+  id: string,
+  changes: Pick<InvitationRow, "token_hash" | "expires_at">,
+) {
+  return db
+    .updateTable("invitations")
+    .set(changes)
+    .where("id", "=", id)
+    .where("status", "=", "pending")
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/**
+ * Locks the pending invitations (expired ones too: they can still be resent) that an account
+ * sent, in one organization or in all, in id order.
+ */
+export function lockPendingInvitationsFrom(
+  db: Transaction<DB>,
+  inviterUserId: string,
+  organizationId?: string,
+) {
+  let query = db
+    .selectFrom("invitations")
+    .select(["id", "organization_id", "email", "role"])
+    .where("invited_by_user_id", "=", inviterUserId)
+    .where("status", "=", "pending");
+  if (organizationId) query = query.where("organization_id", "=", organizationId);
+  return query.orderBy("id").forUpdate().execute();
+}

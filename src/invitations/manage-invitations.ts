@@ -12,6 +12,7 @@ import { limitInvitationResend, takeInvitationBudget } from "./invitation-limits
 import {
   findInvitationInOrganization,
   listPendingInvitations,
+  renewInvitationToken,
   revokePendingInvitation,
 } from "./invitations.queries.js";
 import { requireVerifiedInviter, sendInvitationEmail } from "./invite-members.js";
@@ -89,16 +90,10 @@ export async function resendInvitation(
     );
     if (byEmail) await limitInvitationResend(tx, invitation, meta.now);
     const token = newToken();
-    const updated = await tx.db
-      .updateTable("invitations")
-      .set({
-        token_hash: hashToken(token),
-        expires_at: new Date(meta.now.getTime() + deps.config.invitationTtlMs),
-      })
-      .where("id", "=", invitation.id)
-      .where("status", "=", "pending")
-      .returningAll()
-      .executeTakeFirst();
+    const updated = await renewInvitationToken(tx.db, invitation.id, {
+      token_hash: hashToken(token),
+      expires_at: new Date(meta.now.getTime() + deps.config.invitationTtlMs),
+    });
     if (!updated) throw fail("not_found", NO_SUCH);
     if (updated.delivery === "email")
       await sendInvitationEmail(deps, tx, scope.organization, updated, token, meta.now);

@@ -8,6 +8,7 @@ import { newId } from "../lib/ids.js";
 import { readPage } from "../lib/page.js";
 import type { RequestMeta } from "../lib/request-meta.js";
 import { hashToken } from "../lib/tokens.js";
+import { findMemberByUser } from "../memberships/memberships.queries.js";
 import { insertMember } from "../organizations/organizations.queries.js";
 import { lookUpGuessedToken } from "../rate-limit/rate-limit.js";
 import type { AuthState } from "../sessions/session-cache.js";
@@ -101,12 +102,8 @@ export async function joinThroughInvitation(
     role: invitation.role,
     created_at: joinedAt,
   });
-  const membership = await tx.db
-    .selectFrom("organization_members")
-    .select(["role", "created_at"])
-    .where("organization_id", "=", invitation.organization_id)
-    .where("user_id", "=", user.id)
-    .executeTakeFirstOrThrow();
+  const membership = await findMemberByUser(tx.db, invitation.organization_id, user.id);
+  if (!membership) throw new Error("the membership just made or found is missing");
   const common = { actor, organizationId: invitation.organization_id, subjectUserId: user.id };
   await recordAuditEvent(tx, meta, {
     ...common,

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { listOrganizationApiKeyIds } from "../api-keys/api-keys.queries.js";
 import { actorOf, recordAuditEvent } from "../audit/audit-events.js";
 import { isUniqueViolation } from "../db/errors.js";
 import type { OrganizationRow } from "../db/schema.js";
@@ -262,14 +263,9 @@ export async function deleteOrganization(
     const scope = await openOrganization(tx.db, ref, auth, { lock: true });
     authorize(deps, auth, scope, { type: "organization:delete" }, meta.now);
     // Its bound keys go by cascade; their cached copies must go everywhere too.
-    const boundKeys = await tx.db
-      .selectFrom("api_keys")
-      .select("id")
-      .where("organization_id", "=", scope.organization.id)
-      .execute();
+    const boundKeys = await listOrganizationApiKeyIds(tx.db, scope.organization.id);
     await deleteOrganizationRow(tx.db, scope.organization.id);
-    for (const { id } of boundKeys)
-      await publishAuthChange(tx, deps.sessionCache, { sessionId: id });
+    for (const id of boundKeys) await publishAuthChange(tx, deps.sessionCache, { sessionId: id });
     await recordAuditEvent(tx, meta, {
       action: "organization.deleted",
       actor: actorOf(auth),

@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from "kysely";
+import { type Kysely, sql, type Transaction } from "kysely";
 import type { DB, SessionRow } from "../db/schema.js";
 
 type Executor = Kysely<DB> | Transaction<DB>;
@@ -116,4 +116,21 @@ export async function deleteExpiredSessions(
       ]),
     )
     .execute();
+}
+
+export async function countUserSessions(db: Executor, userId: string): Promise<number> {
+  const row = await db
+    .selectFrom("sessions")
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .where("user_id", "=", userId)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/**
+ * Tells every process (this one included) of a change that ends sessions or alters an
+ * account; PostgreSQL delivers it when the transaction commits, and drops it on rollback.
+ */
+export async function notifyAuthChange(db: Executor, payload: string): Promise<void> {
+  await sql`SELECT pg_notify('atrium_auth', ${payload})`.execute(db);
 }
