@@ -10,6 +10,7 @@ import { endUserSessions } from "../sessions/sessions.service.js";
 import { requireEmail } from "./account-input.js";
 import { voidAccountTokens } from "./account-tokens.js";
 import { findUserByCanonicalEmail, listUsers, updateUser } from "./accounts.queries.js";
+import { toAccountSummary } from "./user.js";
 
 /** Operator actions: what `atrium users …` and `atrium sessions …` do. */
 const OPERATOR: Actor = { type: "system", id: "cli" };
@@ -18,33 +19,6 @@ async function getUserByEmail(deps: Deps, email: string) {
   const user = await findUserByCanonicalEmail(deps.db, requireEmail(email).canonical);
   if (!user) throw fail("not_found", `No account has the email address ${email}.`);
   return user;
-}
-
-export interface AccountSummary {
-  id: string;
-  email: string;
-  name: string;
-  emailVerified: boolean;
-  disabled: boolean;
-  createdAt: string;
-}
-
-function summarise(row: {
-  id: string;
-  email: string;
-  name: string;
-  email_verified_at: Date | null;
-  disabled_at: Date | null;
-  created_at: Date;
-}): AccountSummary {
-  return {
-    id: row.id,
-    email: row.email,
-    name: row.name,
-    emailVerified: row.email_verified_at !== null,
-    disabled: row.disabled_at !== null,
-    createdAt: row.created_at.toISOString(),
-  };
 }
 
 /** Accounts, oldest first, optionally those whose email or name contains `q`. */
@@ -57,7 +31,7 @@ export async function listAccounts(
     limit: options.limit,
     afterId: options.after,
   });
-  return rows.map(summarise);
+  return rows.map(toAccountSummary);
 }
 
 export async function showAccount(deps: Deps, email: string) {
@@ -67,7 +41,7 @@ export async function showAccount(deps: Deps, email: string) {
     countUserSessions(deps.db, user.id),
     countLiveUserApiKeys(deps.db, user.id),
   ]);
-  return { ...summarise(user), organizations, sessions, apiKeys: keys };
+  return { ...toAccountSummary(user), organizations, sessions, apiKeys: keys };
 }
 
 /**
@@ -112,7 +86,7 @@ export async function setAccountDisabled(deps: Deps, email: string, disabled: bo
       now,
     );
     return {
-      ...summarise(updated),
+      ...toAccountSummary(updated),
       sessionsRevoked: ended.length,
       apiKeysRevoked: revokedKeys.length,
     };

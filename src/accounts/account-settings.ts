@@ -2,6 +2,7 @@ import { actorOf, recordAuditEvent, userActor } from "../audit/audit-events.js";
 import { transaction } from "../db/transaction.js";
 import type { Deps } from "../deps.js";
 import { revokeInvitationsBeyondAuthority } from "../invitations/inviter-authority.js";
+import { requireDisplayName } from "../lib/display-name.js";
 import { fail } from "../lib/errors.js";
 import type { RequestMeta } from "../lib/request-meta.js";
 import { enqueueEmail } from "../mail/outbox.js";
@@ -19,7 +20,7 @@ import {
   type IssuedSession,
   renewSessionAuthentication,
 } from "../sessions/sessions.service.js";
-import { requireName, requireStrongPassword } from "./account-input.js";
+import { requireStrongPassword } from "./account-input.js";
 import { voidAccountTokens } from "./account-tokens.js";
 import { deleteUser, findUserById, updateUser } from "./accounts.queries.js";
 import { toUser, type User } from "./user.js";
@@ -89,7 +90,7 @@ export async function updateProfile(
   meta: RequestMeta,
 ): Promise<User> {
   return transaction(deps.db, async (tx) => {
-    const changes = input.name === undefined ? {} : { name: requireName(input.name) };
+    const changes = input.name === undefined ? {} : { name: requireDisplayName(input.name) };
     const user = await updateUser(tx.db, auth.user.id, { ...changes, updated_at: meta.now });
     if (!user) throw fail("unauthenticated", "Sign in to continue.");
     if (input.name !== undefined && input.name !== auth.user.name) {

@@ -2,6 +2,7 @@ import Type from "typebox";
 import { actorOf, recordAuditEvent } from "../audit/audit-events.js";
 import { transaction } from "../db/transaction.js";
 import type { Deps } from "../deps.js";
+import { requireDisplayName } from "../lib/display-name.js";
 import { fail } from "../lib/errors.js";
 import { newId } from "../lib/ids.js";
 import { type PageRequest, readPage } from "../lib/page.js";
@@ -75,12 +76,7 @@ export async function createApiKey(
   input: { name: string; expiresAt?: string | undefined; organizationId?: string | undefined },
   meta: RequestMeta,
 ) {
-  const name = input.name.trim();
-  if (name.length === 0 || [...name].length > 100 || /[\p{Cc}\p{Cf}]/u.test(name)) {
-    throw fail("invalid_request", "The key's name must be 1 to 100 printable characters.", {
-      details: [{ field: "name", problem: "must be 1 to 100 printable characters" }],
-    });
-  }
+  const name = requireDisplayName(input.name);
   const expiresAt =
     input.expiresAt === undefined
       ? new Date(meta.now.getTime() + DEFAULT_KEY_LIFE_MS)

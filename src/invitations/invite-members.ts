@@ -54,12 +54,16 @@ export async function inviteMembers(
     const scope = await openOrganization(tx.db, ref, auth, { holdRole: true });
     authorize(deps, auth, scope, { type: "invitation:create", role: input.role }, meta.now);
     if (input.delivery === "email") requireVerifiedInviter(auth);
-    return createInvitations(deps, tx, scope.organization, input, {
+    const created = await createInvitations(deps, tx, scope.organization, input, {
       actor: actorOf(auth),
       inviterUserId: auth.user.id,
       inviterName: auth.user.name,
       meta,
     });
+    // The raw token stays here: a link invitation carries it in its url, an emailed one in
+    // the email alone.
+    const invitations = created.invitations.map(({ token: _token, ...invitation }) => invitation);
+    return { invitations, rejected: created.rejected };
   });
 }
 

@@ -5,6 +5,7 @@ import { isUniqueViolation } from "../db/errors.js";
 import type { OrganizationRow } from "../db/schema.js";
 import { type Tx, transaction } from "../db/transaction.js";
 import type { Deps } from "../deps.js";
+import { requireDisplayName } from "../lib/display-name.js";
 import { canonicalDomain } from "../lib/email-address.js";
 import { fail } from "../lib/errors.js";
 import { newId } from "../lib/ids.js";
@@ -25,16 +26,6 @@ import {
 import { isValidSlug, slugify } from "./slug.js";
 
 export const MAX_ALLOWED_DOMAINS = 50;
-
-function requireOrganizationName(input: string): string {
-  const name = input.trim().normalize("NFC");
-  if (name.length === 0 || [...name].length > 100 || /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u.test(name)) {
-    throw fail("invalid_request", "The organization name must be 1 to 100 printable characters.", {
-      details: [{ field: "name", problem: "must be 1 to 100 printable characters" }],
-    });
-  }
-  return name;
-}
 
 function requireSlug(slug: string): string {
   if (!isValidSlug(slug)) {
@@ -87,7 +78,7 @@ export async function insertOrganization(
   const row = (slug: string): OrganizationRow => ({
     id: newId("org", now.getTime()),
     slug,
-    name: requireOrganizationName(input.name),
+    name: requireDisplayName(input.name),
     allowed_email_domains: input.allowedEmailDomains ?? [],
     created_at: now,
     updated_at: now,
@@ -217,7 +208,7 @@ export async function updateOrganization(
       const scope = await openOrganization(tx.db, ref, auth, { lock: true });
       authorize(deps, auth, scope, { type: "organization:update" }, meta.now);
       const changes = {
-        ...(input.name === undefined ? {} : { name: requireOrganizationName(input.name) }),
+        ...(input.name === undefined ? {} : { name: requireDisplayName(input.name) }),
         ...(input.slug === undefined ? {} : { slug: requireSlug(input.slug) }),
         ...(input.allowedEmailDomains === undefined
           ? {}
