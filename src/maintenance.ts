@@ -1,8 +1,10 @@
 import { sql } from "kysely";
 import type { Logger } from "pino";
+import { deleteExpiredAccountTokens } from "./accounts/account-tokens.queries.js";
 import { deleteStaleDevices } from "./accounts/known-devices.js";
 import { applyAuditRetention } from "./audit/audit-retention.js";
 import type { Deps } from "./deps.js";
+import { deleteEmailsSentBefore } from "./mail/outbox.queries.js";
 import { deleteStaleRateLimits } from "./rate-limit/rate-limit.js";
 import { deleteExpiredSessions } from "./sessions/sessions.queries.js";
 
@@ -27,14 +29,10 @@ export async function sweepExpired(deps: Deps, embedded = false): Promise<void> 
     await applyAuditRetention(deps.db, deps.config.auditRetentionMs, now, deps.logger);
   }
   await deleteExpiredSessions(deps.db, now, deps.config.sessionMaxAgeMs);
-  await deps.db.deleteFrom("account_tokens").where("expires_at", "<=", now).execute();
+  await deleteExpiredAccountTokens(deps.db, now);
   await deleteStaleRateLimits(deps.db, now, 24 * 60 * 60_000);
   await deleteStaleDevices(deps.db, now);
-  await deps.db
-    .deleteFrom("outbox_emails")
-    .where("status", "=", "sent")
-    .where("sent_at", "<", new Date(now.getTime() - KEEP_SENT_EMAIL_MS))
-    .execute();
+  await deleteEmailsSentBefore(deps.db, new Date(now.getTime() - KEEP_SENT_EMAIL_MS));
   if (embedded) await tidyEmbedded(deps);
 }
 

@@ -1,15 +1,18 @@
 import type { Caller } from "../access/caller.js";
 import { permit } from "../access/policy.js";
-import { revokeAllUserApiKeys } from "../api-keys/api-keys.queries.js";
+import { countLiveUserApiKeys, revokeAllUserApiKeys } from "../api-keys/api-keys.queries.js";
 import { actorOf, recordAuditEvent } from "../audit/audit-events.js";
 import { transaction } from "../db/transaction.js";
 import type { Deps } from "../deps.js";
 import { fail } from "../lib/errors.js";
+import { listUserMemberships } from "../memberships/memberships.queries.js";
 import { publishAuthChange } from "../sessions/auth-changes.js";
+import { countUserSessions } from "../sessions/sessions.queries.js";
 import { endUserSessions } from "../sessions/sessions.service.js";
 import { requireEmail } from "./account-input.js";
 import { voidAccountTokens } from "./account-tokens.js";
-import { findUserByCanonicalEmail, updateUser } from "./accounts.queries.js";
+import { findUserByCanonicalEmail, listUsers, updateUser } from "./accounts.queries.js";
+import { toAccountSummary } from "./user.js";
 
 /** Operator actions: what `atrium users …` and `atrium sessions …` do. */
 
@@ -19,33 +22,6 @@ async function getUserByEmail(deps: Deps, email: string) {
   return user;
 }
 
-export interface AccountSummary {
-  id: string;
-  email: string;
-  name: string;
-  emailVerified: boolean;
-  disabled: boolean;
-  createdAt: string;
-}
-
-function summarise(row: {
-  id: string;
-  email: string;
-  name: string;
-  email_verified_at: Date | null;
-  disabled_at: Date | null;
-  created_at: Date;
-}): AccountSummary {
-  return {
-    id: row.id,
-    email: row.email,
-    name: row.name,
-    emailVerified: row.email_verified_at !== null,
-    disabled: row.disabled_at !== null,
-    createdAt: row.created_at.toISOString(),
-  };
-}
-
 /** Accounts, oldest first, optionally those whose email or name contains `q`. */
 export async function listAccounts(
   deps: Deps,
@@ -53,49 +29,23 @@ export async function listAccounts(
   options: { q?: string | undefined; limit: number; after?: string | undefined },
 ) {
   permit(deps, caller, "operator.accounts", deps.clock.now());
-  let query = deps.db
-    .selectFrom("users")
-    .select(["id", "email", "name", "email_verified_at", "disabled_at", "created_at"]);
-  if (options.q) {
-    const pattern = `%${options.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    query = query.where((eb) =>
-      eb.or([eb("email", "ilike", pattern), eb("name", "ilike", pattern)]),
-    );
-  }
-  if (options.after) query = query.where("id", ">", options.after);
-  const rows = await query.orderBy("id").limit(options.limit).execute();
-  return rows.map(summarise);
+  const rows = await listUsers(deps.db, {
+    q: options.q,
+    limit: options.limit,
+    afterId: options.after,
+  });
+  return rows.map(toAccountSummary);
 }
 
 export async function showAccount(deps: Deps, caller: Caller, email: string) {
   permit(deps, caller, "operator.accounts", deps.clock.now());
   const user = await getUserByEmail(deps, email);
   const [organizations, sessions, keys] = await Promise.all([
-    deps.db
-      .selectFrom("organization_members as m")
-      .innerJoin("organizations as o", "o.id", "m.organization_id")
-      .select(["o.id", "o.slug", "o.name", "m.role"])
-      .where("m.user_id", "=", user.id)
-      .orderBy("m.id")
-      .execute(),
-    deps.db
-      .selectFrom("sessions")
-      .select((eb) => eb.fn.countAll<number>().as("n"))
-      .where("user_id", "=", user.id)
-      .executeTakeFirstOrThrow(),
-    deps.db
-      .selectFrom("api_keys")
-      .select((eb) => eb.fn.countAll<number>().as("n"))
-      .where("user_id", "=", user.id)
-      .where("revoked_at", "is", null)
-      .executeTakeFirstOrThrow(),
+    listUserMemberships(deps.db, user.id),
+    countUserSessions(deps.db, user.id),
+    countLiveUserApiKeys(deps.db, user.id),
   ]);
-  return {
-    ...summarise(user),
-    organizations,
-    sessions: Number(sessions.n),
-    apiKeys: Number(keys.n),
-  };
+  return { ...toAccountSummary(user), organizations, sessions, apiKeys: keys };
 }
 
 /**
@@ -146,7 +96,7 @@ export async function setAccountDisabled(
       now,
     );
     return {
-      ...summarise(updated),
+      ...toAccountSummary(updated),
       sessionsRevoked: ended.length,
       apiKeysRevoked: revokedKeys.length,
     };

@@ -17,25 +17,6 @@ export function requireEmail(
   return checked;
 }
 
-// Control, format (bidi overrides, zero-width) and separator characters other than a space.
-const UNPRINTABLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Co}\p{Cs}]/u;
-
-/** A display name: trimmed, 1–100 characters, nothing invisible or reordering. */
-export function requireName(input: string, field = "name"): string {
-  const name = input.trim().normalize("NFC");
-  const problem =
-    name.length === 0
-      ? "must not be empty"
-      : [...name].length > 100
-        ? "must be at most 100 characters"
-        : UNPRINTABLE.test(name)
-          ? "must not contain control or invisible characters"
-          : undefined;
-  if (problem)
-    throw fail("invalid_request", `The name ${problem}.`, { details: [{ field, problem }] });
-  return name;
-}
-
 /** A new password that follows the policy, or 422 weak_password saying why. */
 export function requireStrongPassword(
   config: Config,

@@ -4,12 +4,16 @@ import { actorOf, recordAuditEvent, userActor } from "../audit/audit-events.js";
 import { transaction } from "../db/transaction.js";
 import type { Deps } from "../deps.js";
 import { revokeInvitationsBeyondAuthority } from "../invitations/inviter-authority.js";
+import { requireDisplayName } from "../lib/display-name.js";
 import { fail } from "../lib/errors.js";
 import type { RequestMeta } from "../lib/request-meta.js";
 import { enqueueEmail } from "../mail/outbox.js";
 import { passwordChangedNotice } from "../mail/templates.js";
 import { soleOwnerships } from "../memberships/memberships.queries.js";
-import { deleteOrganizationRow } from "../organizations/organizations.queries.js";
+import {
+  deleteOrganizationRow,
+  lockOwnedOrganizations,
+} from "../organizations/organizations.queries.js";
 import { clearAttempts, POLICIES, takeAttempt } from "../rate-limit/rate-limit.js";
 import { publishAuthChange } from "../sessions/auth-changes.js";
 import {
@@ -17,7 +21,7 @@ import {
   type IssuedSession,
   renewSessionAuthentication,
 } from "../sessions/sessions.service.js";
-import { requireName, requireStrongPassword } from "./account-input.js";
+import { requireStrongPassword } from "./account-input.js";
 import { voidAccountTokens } from "./account-tokens.js";
 import { deleteUser, findUserById, updateUser } from "./accounts.queries.js";
 import { toUser, type User } from "./user.js";
@@ -94,7 +98,7 @@ export async function updateProfile(
 ): Promise<User> {
   permit(deps, auth, "account.update_profile", meta.now);
   return transaction(deps.db, async (tx) => {
-    const changes = input.name === undefined ? {} : { name: requireName(input.name) };
+    const changes = input.name === undefined ? {} : { name: requireDisplayName(input.name) };
     const user = await updateUser(tx.db, auth.user.id, { ...changes, updated_at: meta.now });
     if (!user) throw fail("unauthenticated", "Sign in to continue.");
     if (input.name !== undefined && input.name !== auth.user.name) {
@@ -161,15 +165,7 @@ export async function deleteAccount(
   const auth = permit(deps, caller, "account.delete", meta.now);
   await transaction(deps.db, async (tx) => {
     // Lock the organizations it owns first: a concurrent promotion or join must not slip past the check.
-    await tx.db
-      .selectFrom("organizations as o")
-      .innerJoin("organization_members as m", "m.organization_id", "o.id")
-      .select("o.id")
-      .where("m.user_id", "=", auth.user.id)
-      .where("m.role", "=", "owner")
-      .orderBy("o.id")
-      .forUpdate("o")
-      .execute();
+    await lockOwnedOrganizations(tx.db, auth.user.id);
     const sole = await soleOwnerships(tx.db, auth.user.id);
     if (sole.some((o) => o.hasOtherMembers)) {
       throw fail(

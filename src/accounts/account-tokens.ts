@@ -5,6 +5,17 @@ import type { Tx } from "../db/transaction.js";
 import { newId } from "../lib/ids.js";
 import type { RequestMeta } from "../lib/request-meta.js";
 import { hashToken, isWellFormedToken, newToken } from "../lib/tokens.js";
+import {
+  deleteAccountTokenByHash,
+  deleteUserAccountTokens,
+  findLiveAccountTokenByHash,
+  insertAccountToken,
+} from "./account-tokens.queries.js";
+import {
+  advanceCredentialsEpoch,
+  findCredentialsEpoch,
+  lockCredentialsEpoch,
+} from "./accounts.queries.js";
 
 export const TOKEN_TTL_MS: Record<AccountTokenPurpose, number> = {
   password_reset: 60 * 60_000,
@@ -29,31 +40,19 @@ export async function issueAccountToken(
 ): Promise<string> {
   // One request at a time per account: two racing requests must not leave two live links,
   // and a link cannot be issued under an epoch that a concurrent voiding is moving on.
-  const user = await db
-    .selectFrom("users")
-    .select("credentials_epoch")
-    .where("id", "=", input.userId)
-    .forUpdate()
-    .executeTakeFirstOrThrow();
-  await db
-    .deleteFrom("account_tokens")
-    .where("user_id", "=", input.userId)
-    .where("purpose", "=", input.purpose)
-    .execute();
+  const credentialsEpoch = await lockCredentialsEpoch(db, input.userId);
+  await deleteUserAccountTokens(db, input.userId, [input.purpose]);
   const token = newToken();
-  await db
-    .insertInto("account_tokens")
-    .values({
-      id: newId("tok", input.now.getTime()),
-      token_hash: hashToken(token),
-      user_id: input.userId,
-      purpose: input.purpose,
-      email: input.email,
-      credentials_epoch: user.credentials_epoch,
-      created_at: input.now,
-      expires_at: new Date(input.now.getTime() + TOKEN_TTL_MS[input.purpose]),
-    })
-    .execute();
+  await insertAccountToken(db, {
+    id: newId("tok", input.now.getTime()),
+    token_hash: hashToken(token),
+    user_id: input.userId,
+    purpose: input.purpose,
+    email: input.email,
+    credentials_epoch: credentialsEpoch,
+    created_at: input.now,
+    expires_at: new Date(input.now.getTime() + TOKEN_TTL_MS[input.purpose]),
+  });
   return token;
 }
 
@@ -68,15 +67,7 @@ export async function findLiveAccountToken(
   now: Date,
 ): Promise<AccountTokenRow | undefined> {
   if (!isWellFormedToken(token)) return undefined;
-  return db
-    .selectFrom("account_tokens as t")
-    .innerJoin("users as u", "u.id", "t.user_id")
-    .selectAll("t")
-    .where("t.token_hash", "=", hashToken(token))
-    .where("t.purpose", "in", purposes)
-    .where("t.expires_at", ">", now)
-    .whereRef("t.credentials_epoch", "=", "u.credentials_epoch")
-    .executeTakeFirst();
+  return findLiveAccountTokenByHash(db, hashToken(token), purposes, now);
 }
 
 /**
@@ -91,19 +82,9 @@ export async function consumeAccountToken(
   now: Date,
 ): Promise<AccountTokenRow | undefined> {
   if (!isWellFormedToken(token)) return undefined;
-  const row = await db
-    .deleteFrom("account_tokens")
-    .where("token_hash", "=", hashToken(token))
-    .where("purpose", "in", purposes)
-    .returningAll()
-    .executeTakeFirst();
+  const row = await deleteAccountTokenByHash(db, hashToken(token), purposes);
   if (!row || row.expires_at <= now) return undefined;
-  const owner = await db
-    .selectFrom("users")
-    .select("credentials_epoch")
-    .where("id", "=", row.user_id)
-    .executeTakeFirst();
-  if (owner?.credentials_epoch !== row.credentials_epoch) return undefined;
+  if ((await findCredentialsEpoch(db, row.user_id)) !== row.credentials_epoch) return undefined;
   return row;
 }
 
@@ -128,17 +109,8 @@ export async function voidAccountTokens(
   userId: string,
   by: { actor: Actor; meta: RequestMeta | null; reason: VoidReason; now: Date },
 ): Promise<void> {
-  await tx.db
-    .updateTable("users")
-    .set((eb) => ({ credentials_epoch: eb("credentials_epoch", "+", 1) }))
-    .where("id", "=", userId)
-    .execute();
-  const voided = await tx.db
-    .deleteFrom("account_tokens")
-    .where("user_id", "=", userId)
-    .where("purpose", "in", ALL_PURPOSES)
-    .returning(["purpose", "email", "expires_at"])
-    .execute();
+  await advanceCredentialsEpoch(tx.db, userId);
+  const voided = await deleteUserAccountTokens(tx.db, userId, ALL_PURPOSES);
   for (const token of voided) {
     if (token.purpose !== "email_change" || token.expires_at <= by.now) continue;
     await recordAuditEvent(

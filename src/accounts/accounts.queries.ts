@@ -75,3 +75,56 @@ export async function deleteEmailChangeTokens(
     .execute();
   return rows.filter((row) => row.expires_at > now).map((row) => row.email);
 }
+
+/**
+ * The account's credentials epoch, its row locked: issuing a link then waits for (and is
+ * issued after) a concurrent voiding that moves the epoch on.
+ */
+export async function lockCredentialsEpoch(db: Transaction<DB>, userId: string): Promise<number> {
+  const row = await db
+    .selectFrom("users")
+    .select("credentials_epoch")
+    .where("id", "=", userId)
+    .forUpdate()
+    .executeTakeFirstOrThrow();
+  return row.credentials_epoch;
+}
+
+export async function findCredentialsEpoch(
+  db: Executor,
+  userId: string,
+): Promise<number | undefined> {
+  const row = await db
+    .selectFrom("users")
+    .select("credentials_epoch")
+    .where("id", "=", userId)
+    .executeTakeFirst();
+  return row?.credentials_epoch;
+}
+
+/** Moves the account's credentials epoch on: every link issued under the old one dies. */
+export async function advanceCredentialsEpoch(db: Executor, userId: string): Promise<void> {
+  await db
+    .updateTable("users")
+    .set((eb) => ({ credentials_epoch: eb("credentials_epoch", "+", 1) }))
+    .where("id", "=", userId)
+    .execute();
+}
+
+/** Accounts by id, optionally those whose email or name contains `q` (operators' listing). */
+export function listUsers(
+  db: Executor,
+  options: { q?: string | undefined; limit: number; afterId?: string | undefined },
+) {
+  let query = db
+    .selectFrom("users")
+    .select(["id", "email", "name", "email_verified_at", "disabled_at", "created_at"]);
+  if (options.q) {
+    const pattern = `%${options.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    query = query.where((eb) =>
+      eb.or([eb("email", "ilike", pattern), eb("name", "ilike", pattern)]),
+    );
+  }
+  if (options.afterId) query = query.where("id", ">", options.afterId);
+  return query.orderBy("id").limit(options.limit).execute();
+}

@@ -25,7 +25,7 @@ import {
 import { confirmPasswordReset, requestPasswordReset } from "./password-reset.js";
 import { signIn } from "./sign-in.js";
 import { signUp } from "./sign-up.js";
-import { type User, UserSchema } from "./user.js";
+import { toCurrentUser, type User, UserSchema } from "./user.js";
 
 const UserEnvelope = Type.Object({ user: UserSchema });
 const PendingEmailChange = Type.Object({
@@ -40,15 +40,7 @@ const PendingEmailChange = Type.Object({
 });
 const publicRoute = { public: true };
 
-function currentUser(auth: PersonCaller): User {
-  return {
-    id: auth.user.id,
-    email: auth.user.email,
-    name: auth.user.name,
-    emailVerified: auth.user.emailVerifiedAt !== null,
-    createdAt: auth.user.createdAt.toISOString(),
-  };
-}
+const currentUser = (auth: PersonCaller): User => toCurrentUser(auth.user);
 
 /** Sign-up, sign-in, password reset, verification, and the signed-in account's own settings. */
 export function accountRoutes(api: Api, deps: Deps): void {

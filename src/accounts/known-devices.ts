@@ -2,6 +2,14 @@ import type { Kysely, Transaction } from "kysely";
 import type { DB, KnownDeviceRow } from "../db/schema.js";
 import { newId } from "../lib/ids.js";
 import { hashToken, isWellFormedToken, newToken } from "../lib/tokens.js";
+import {
+  deleteDevicesUnusedSince,
+  deleteUserDevices,
+  deleteUserDevicesBeyond,
+  findKnownDeviceByTokenHash,
+  insertKnownDevice,
+  touchKnownDevice,
+} from "./known-devices.queries.js";
 
 /** A browser stays known for a year after its last sign-in. */
 export const DEVICE_TTL_MS = 365 * 24 * 60 * 60_000;
@@ -26,11 +34,7 @@ export async function recognizeDevice(
   now: Date,
 ): Promise<KnownDeviceRow | undefined> {
   if (token === undefined || !isWellFormedToken(token)) return undefined;
-  const row = await db
-    .selectFrom("known_devices")
-    .selectAll()
-    .where("token_hash", "=", hashToken(token))
-    .executeTakeFirst();
+  const row = await findKnownDeviceByTokenHash(db, hashToken(token));
   if (!row || row.user_id !== userId) return undefined;
   if (row.last_used_at.getTime() + DEVICE_TTL_MS <= now.getTime()) return undefined;
   return row;
@@ -49,51 +53,27 @@ export async function rememberDevice(
 ): Promise<IssuedDevice> {
   const expiresAt = new Date(now.getTime() + DEVICE_TTL_MS);
   if (known && known.row.user_id === userId) {
-    await db
-      .updateTable("known_devices")
-      .set({ last_used_at: now })
-      .where("id", "=", known.row.id)
-      .execute();
+    await touchKnownDevice(db, known.row.id, now);
     return { token: known.token, expiresAt };
   }
   const token = newToken();
-  await db
-    .insertInto("known_devices")
-    .values({
-      id: newId("dev", now.getTime()),
-      user_id: userId,
-      token_hash: hashToken(token),
-      created_at: now,
-      last_used_at: now,
-    })
-    .execute();
-  await db
-    .deleteFrom("known_devices")
-    .where("user_id", "=", userId)
-    .where(
-      "id",
-      "not in",
-      db
-        .selectFrom("known_devices")
-        .select("id")
-        .where("user_id", "=", userId)
-        .orderBy("last_used_at", "desc")
-        .orderBy("id", "desc")
-        .limit(DEVICES_PER_ACCOUNT),
-    )
-    .execute();
+  await insertKnownDevice(db, {
+    id: newId("dev", now.getTime()),
+    user_id: userId,
+    token_hash: hashToken(token),
+    created_at: now,
+    last_used_at: now,
+  });
+  await deleteUserDevicesBeyond(db, userId, DEVICES_PER_ACCOUNT);
   return { token, expiresAt };
 }
 
 /** Forgets every browser of the account (a password reset: whoever held the account loses it). */
 export async function forgetDevices(db: Transaction<DB>, userId: string): Promise<void> {
-  await db.deleteFrom("known_devices").where("user_id", "=", userId).execute();
+  await deleteUserDevices(db, userId);
 }
 
 /** Drops devices unused for longer than DEVICE_TTL_MS (they are no longer recognized anyway). */
 export async function deleteStaleDevices(db: Kysely<DB>, now: Date): Promise<void> {
-  await db
-    .deleteFrom("known_devices")
-    .where("last_used_at", "<", new Date(now.getTime() - DEVICE_TTL_MS))
-    .execute();
+  await deleteDevicesUnusedSince(db, new Date(now.getTime() - DEVICE_TTL_MS));
 }

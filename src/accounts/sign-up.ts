@@ -4,6 +4,7 @@ import { transaction } from "../db/transaction.js";
 import type { Deps } from "../deps.js";
 import { domainAllowed } from "../invitations/invitation.js";
 import { findLiveInvitation, joinThroughInvitation } from "../invitations/respond-to-invitation.js";
+import { requireDisplayName } from "../lib/display-name.js";
 import { fail } from "../lib/errors.js";
 import { newId } from "../lib/ids.js";
 import type { RequestMeta } from "../lib/request-meta.js";
@@ -15,7 +16,7 @@ import {
 } from "../organizations/organizations.service.js";
 import { POLICIES, perAddress, requireAttempt } from "../rate-limit/rate-limit.js";
 import { type IssuedSession, startSession } from "../sessions/sessions.service.js";
-import { accountLink, requireEmail, requireName, requireStrongPassword } from "./account-input.js";
+import { accountLink, requireEmail, requireStrongPassword } from "./account-input.js";
 import { issueAccountToken } from "./account-tokens.js";
 import { findUserByCanonicalEmail, insertUser } from "./accounts.queries.js";
 import { type IssuedDevice, rememberDevice } from "./known-devices.js";
@@ -50,7 +51,7 @@ export async function signUp(
     throw fail("signup_disabled", "This instance accepts new accounts by invitation only.");
   }
   const { email, canonical } = requireEmail(input.email);
-  const name = requireName(input.name);
+  const name = requireDisplayName(input.name);
   requireStrongPassword(config, input.password, { email, name });
   // A dead or expired invitation creates nothing: it is checked before anything is written.
   const invitation =

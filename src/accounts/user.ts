@@ -25,3 +25,30 @@ export function toUser(
     createdAt: row.created_at.toISOString(),
   };
 }
+
+/** The caller's account from its cached copy (no read), through the same mapping. */
+export function toCurrentUser(user: {
+  id: string;
+  email: string;
+  name: string;
+  emailVerifiedAt: Date | null;
+  createdAt: Date;
+}): User {
+  return toUser({
+    ...user,
+    email_verified_at: user.emailVerifiedAt,
+    created_at: user.createdAt,
+  });
+}
+
+/** An account as operators list it: the user, and whether it is disabled. */
+export interface AccountSummary extends User {
+  disabled: boolean;
+}
+
+export function toAccountSummary(
+  row: Parameters<typeof toUser>[0] & Pick<UserRow, "disabled_at">,
+): AccountSummary {
+  const { createdAt, ...user } = toUser(row);
+  return { ...user, disabled: row.disabled_at !== null, createdAt };
+}

@@ -46,10 +46,7 @@ export function listUserApiKeys(
     .where("revoked_at", "is", null);
   if (page.onlyOrganizationId) query = query.where("organization_id", "=", page.onlyOrganizationId);
   if (page.afterId) query = query.where("id", ">", page.afterId);
-  return query
-    .orderBy("id")
-    .limit(page.limit + 1)
-    .execute();
+  return query.orderBy("id").limit(page.limit).execute();
 }
 
 /** Revokes one of the user's keys; another user's key matches nothing. */
@@ -82,4 +79,27 @@ export async function revokeAllUserApiKeys(
 
 export async function touchApiKey(db: Executor, id: string, now: Date): Promise<void> {
   await db.updateTable("api_keys").set({ last_used_at: now }).where("id", "=", id).execute();
+}
+
+export async function countLiveUserApiKeys(db: Executor, userId: string): Promise<number> {
+  const row = await db
+    .selectFrom("api_keys")
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .where("user_id", "=", userId)
+    .where("revoked_at", "is", null)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** The ids of the keys bound to an organization (they go with it, by cascade). */
+export async function listOrganizationApiKeyIds(
+  db: Executor,
+  organizationId: string,
+): Promise<string[]> {
+  const rows = await db
+    .selectFrom("api_keys")
+    .select("id")
+    .where("organization_id", "=", organizationId)
+    .execute();
+  return rows.map((r) => r.id);
 }

@@ -4,7 +4,7 @@ import type { Api } from "../http/app-types.js";
 import { authOf } from "../http/authenticate.js";
 import { metaOf } from "../http/request-meta.js";
 import { Json, NoBody } from "../http/responses.js";
-import { Body, Page, PageQuery, pageLimit } from "../http/schemas.js";
+import { Body, NameField, Page, PageQuery, pageLimit } from "../http/schemas.js";
 import { ApiKeySchema, createApiKey, listApiKeys, revokeApiKey } from "./api-keys.service.js";
 
 export function apiKeyRoutes(api: Api, deps: Deps): void {
@@ -43,7 +43,7 @@ export function apiKeyRoutes(api: Api, deps: Deps): void {
           "acting as the account, optionally bound to one organization and with an expiry; its " +
           "secret is returned here only.",
         body: Body({
-          name: Type.String({ minLength: 1, maxLength: 200 }),
+          name: NameField,
           expiresAt: Type.Optional(Type.String({ format: "date-time" })),
           organizationId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
         }),

@@ -4,8 +4,10 @@ import { keyBindingOf, permit } from "../access/policy.js";
 import { actorOf, recordAuditEvent } from "../audit/audit-events.js";
 import { transaction } from "../db/transaction.js";
 import type { Deps } from "../deps.js";
+import { requireDisplayName } from "../lib/display-name.js";
 import { fail } from "../lib/errors.js";
 import { newId } from "../lib/ids.js";
+import { type PageRequest, readPage } from "../lib/page.js";
 import type { RequestMeta } from "../lib/request-meta.js";
 import { enqueueEmail } from "../mail/outbox.js";
 import { apiKeyCreatedNotice } from "../mail/templates.js";
@@ -76,12 +78,7 @@ export async function createApiKey(
   meta: RequestMeta,
 ) {
   const auth = permit(deps, caller, "api_keys.create", meta.now);
-  const name = input.name.trim();
-  if (name.length === 0 || [...name].length > 100 || /[\p{Cc}\p{Cf}]/u.test(name)) {
-    throw fail("invalid_request", "The key's name must be 1 to 100 printable characters.", {
-      details: [{ field: "name", problem: "must be 1 to 100 printable characters" }],
-    });
-  }
+  const name = requireDisplayName(input.name);
   const expiresAt =
     input.expiresAt === undefined
       ? new Date(meta.now.getTime() + DEFAULT_KEY_LIFE_MS)
@@ -138,22 +135,13 @@ export async function createApiKey(
   return { apiKey: toApiKey(row), secret };
 }
 
-export async function listApiKeys(
-  deps: Deps,
-  auth: PersonCaller,
-  page: { limit: number; cursor: string | undefined },
-  now: Date,
-) {
+export async function listApiKeys(deps: Deps, auth: PersonCaller, page: PageRequest, now: Date) {
   permit(deps, auth, "api_keys.list", now);
-  const rows = await listUserApiKeys(deps.db, auth.user.id, {
-    limit: page.limit,
-    afterId: page.cursor,
-    // A key bound to one organization sees only the keys bound to that one.
-    onlyOrganizationId: keyBindingOf(auth),
-  });
-  const more = rows.length > page.limit;
-  const items = rows.slice(0, page.limit).map(toApiKey);
-  return { items, nextCursor: more ? (items[items.length - 1]?.id ?? null) : null };
+  // A key bound to one organization sees only the keys bound to that one.
+  const onlyOrganizationId = keyBindingOf(auth);
+  const read = (limit: number) =>
+    listUserApiKeys(deps.db, auth.user.id, { limit, afterId: page.cursor, onlyOrganizationId });
+  return readPage(page.limit, read, toApiKey);
 }
 
 /** Revokes one of the account's keys: it stops working on its next request, in every process. */

@@ -3,6 +3,12 @@ import type { Tx } from "../db/transaction.js";
 import { newId } from "../lib/ids.js";
 import type { RequestMeta } from "../lib/request-meta.js";
 import { auditChainKeyOf, chainKeyFor, eventHash, GENESIS_HASH } from "./audit-chain.js";
+import {
+  insertAuditChainIfNone,
+  insertAuditEvent,
+  lockAuditChainHead,
+  updateAuditChainHead,
+} from "./audit-chain.queries.js";
 
 export const AUDIT_ACTIONS = [
   "user.signed_up",
@@ -88,17 +94,13 @@ export async function recordAuditEvent(
     created_at: now,
   };
   const chainKey = chainKeyFor(base);
-  await tx.db
-    .insertInto("audit_chains")
-    .values({ chain_key: chainKey, last_seq: 0, last_hash: GENESIS_HASH })
-    .onConflict((oc) => oc.column("chain_key").doNothing())
-    .execute();
-  const head = await tx.db
-    .selectFrom("audit_chains")
-    .select(["last_seq", "last_hash"])
-    .where("chain_key", "=", chainKey)
-    .forUpdate()
-    .executeTakeFirstOrThrow();
+  await insertAuditChainIfNone(tx.db, {
+    chain_key: chainKey,
+    last_seq: 0,
+    last_hash: GENESIS_HASH,
+  });
+  const head = await lockAuditChainHead(tx.db, chainKey);
+  if (!head) throw new Error(`audit chain ${chainKey} has no head row`);
   const linked = {
     ...base,
     chain_key: chainKey,
@@ -108,15 +110,13 @@ export async function recordAuditEvent(
   const key = auditChainKeyOf(tx.root);
   const hash_alg = key === undefined ? ("sha256" as const) : ("hmac-sha256" as const);
   const hash = eventHash(linked, key);
-  await tx.db
-    .updateTable("audit_chains")
-    .set({ last_seq: linked.seq, last_hash: hash })
-    .where("chain_key", "=", chainKey)
-    .execute();
-  await tx.db
-    .insertInto("audit_events")
-    .values({ ...linked, metadata: JSON.stringify(linked.metadata), hash, hash_alg })
-    .execute();
+  await updateAuditChainHead(tx.db, chainKey, { last_seq: linked.seq, last_hash: hash });
+  await insertAuditEvent(tx.db, {
+    ...linked,
+    metadata: JSON.stringify(linked.metadata),
+    hash,
+    hash_alg,
+  });
 }
 
 /** The operator, through the `atrium` command or the control socket. */

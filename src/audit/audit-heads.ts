@@ -1,5 +1,6 @@
 import type { Kysely } from "kysely";
 import type { DB } from "../db/schema.js";
+import { listAuditChainHeadRows } from "./audit-chain.queries.js";
 
 export interface ChainHead {
   chainKey: string;
@@ -21,23 +22,7 @@ export interface ChainHead {
  * through) the copied hash.
  */
 export async function listAuditChainHeads(db: Kysely<DB>): Promise<ChainHead[]> {
-  const rows = await db
-    .selectFrom("audit_chains as c")
-    .leftJoin("audit_events as e", (join) =>
-      join.onRef("e.chain_key", "=", "c.chain_key").onRef("e.seq", "=", "c.last_seq"),
-    )
-    .leftJoin("organizations as o", "o.id", "c.chain_key")
-    .select([
-      "c.chain_key",
-      "c.last_seq",
-      "c.last_hash",
-      "e.id as event_id",
-      "e.created_at",
-      "e.hash_alg",
-      "o.slug",
-    ])
-    .orderBy("c.chain_key")
-    .execute();
+  const rows = await listAuditChainHeadRows(db);
   return rows.map((row) => {
     const userId = row.chain_key.startsWith("user:") ? row.chain_key.slice(5) : null;
     return {

@@ -1,6 +1,15 @@
 import type { Kysely } from "kysely";
 import type { DB } from "../db/schema.js";
 import { auditChainKeyOf, eventHash, GENESIS_HASH, type StoredAuditEvent } from "./audit-chain.js";
+import {
+  findAuditEventsAt,
+  findFirstKeyedEventTime,
+  findLastAuditPrune,
+  listAuditChains,
+  listChainEvents,
+  listHeadlessChainKeys,
+  listPrunedThrough,
+} from "./audit-chain.queries.js";
 
 export interface BrokenLink {
   chainKey: string;
@@ -55,35 +64,12 @@ export async function verifyAuditChains(
   const key = options.key ?? auditChainKeyOf(db);
   // The first keyed event anywhere: from then on, every event is written with the key.
   let keyedSince: Date | undefined;
-  if (key !== undefined) {
-    const first = await db
-      .selectFrom("audit_events")
-      .select((eb) => eb.fn.min("created_at").as("since"))
-      .where("hash_alg", "=", "hmac-sha256")
-      .executeTakeFirst();
-    if (first?.since) keyedSince = new Date(first.since);
-  }
-  let heads = db.selectFrom("audit_chains").selectAll().orderBy("chain_key");
-  if (options.chainKey) heads = heads.where("chain_key", "=", options.chainKey);
-  const chains = await heads.execute();
+  if (key !== undefined) keyedSince = await findFirstKeyedEventTime(db);
+  const chains = await listAuditChains(db, options.chainKey);
   const result: VerifyResult = { chains: chains.length, events: 0, broken: [] };
 
   // Events whose chain has no head row: deleting the head must not hide a chain from checking.
-  let headless = db
-    .selectFrom("audit_events as e")
-    .select("e.chain_key")
-    .distinct()
-    .where(({ not, exists, selectFrom }) =>
-      not(
-        exists(
-          selectFrom("audit_chains as c")
-            .select("c.chain_key")
-            .whereRef("c.chain_key", "=", "e.chain_key"),
-        ),
-      ),
-    );
-  if (options.chainKey) headless = headless.where("e.chain_key", "=", options.chainKey);
-  for (const { chain_key: chainKey } of await headless.execute()) {
+  for (const chainKey of await listHeadlessChainKeys(db, options.chainKey)) {
     result.chains++;
     result.broken.push({
       chainKey,
@@ -94,29 +80,19 @@ export async function verifyAuditChains(
   }
 
   for (const head of chains) {
-    const prune = await db
-      .selectFrom("audit_prunes")
-      .select(["through_seq", "through_hash"])
-      .where("chain_key", "=", head.chain_key)
-      .orderBy("through_seq", "desc")
-      .limit(1)
-      .executeTakeFirst();
+    const prune = await findLastAuditPrune(db, head.chain_key);
     let expectedSeq = Number(prune?.through_seq ?? 0) + 1;
     let previous = prune?.through_hash ?? GENESIS_HASH;
     let broken: BrokenLink | undefined;
     let chainIsKeyed = false;
 
     while (!broken) {
-      const batch = (await db
-        .selectFrom("audit_events")
-        .selectAll()
-        .where("chain_key", "=", head.chain_key)
-        .where("seq", ">=", expectedSeq)
+      const batch = await listChainEvents(db, head.chain_key, {
+        fromSeq: expectedSeq,
         // Events appended while we check belong to the next check, not to this one's head.
-        .where("seq", "<=", Number(head.last_seq))
-        .orderBy("seq")
-        .limit(batchSize)
-        .execute()) as StoredAuditEvent[];
+        throughSeq: Number(head.last_seq),
+        limit: batchSize,
+      });
       for (const event of batch) {
         result.events++;
         const seq = Number(event.seq);
@@ -186,19 +162,8 @@ export async function checkAnchors(db: Kysely<DB>, anchors: Anchor[]): Promise<B
   const broken: BrokenLink[] = [];
   for (let i = 0; i < anchors.length; i += 500) {
     const chunk = anchors.slice(i, i + 500);
-    const rows = await db
-      .selectFrom("audit_events")
-      .select(["chain_key", "seq", "id", "hash"])
-      .where((eb) =>
-        eb.or(chunk.map((a) => eb.and([eb("chain_key", "=", a.chainKey), eb("seq", "=", a.seq)]))),
-      )
-      .execute();
-    const prunes = await db
-      .selectFrom("audit_prunes")
-      .select(["chain_key", (eb) => eb.fn.max("through_seq").as("through_seq")])
-      .where("chain_key", "in", [...new Set(chunk.map((a) => a.chainKey))])
-      .groupBy("chain_key")
-      .execute();
+    const rows = await findAuditEventsAt(db, chunk);
+    const prunes = await listPrunedThrough(db, [...new Set(chunk.map((a) => a.chainKey))]);
     for (const anchor of chunk) {
       const row = rows.find((r) => r.chain_key === anchor.chainKey && Number(r.seq) === anchor.seq);
       if (row) {

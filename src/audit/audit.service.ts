@@ -3,6 +3,7 @@ import type { PersonCaller } from "../access/caller.js";
 import { authorize, keyBindingOf } from "../access/policy.js";
 import type { Deps } from "../deps.js";
 import { fail } from "../lib/errors.js";
+import { readPage } from "../lib/page.js";
 import { openOrganization } from "../organizations/organization-access.js";
 import {
   type AuditFilter,
@@ -89,13 +90,11 @@ export async function listEvents(
   now: Date,
 ) {
   const { filter, present } = await scopeFor(deps, auth, ref, query, now);
-  const rows = await listAuditEvents(deps.db, filter, {
-    limit: query.limit + 1,
-    beforeId: query.cursor,
-  });
-  const more = rows.length > query.limit;
-  const items = rows.slice(0, query.limit).map((row) => toAuditEvent(present(row)));
-  return { items, nextCursor: more ? (items[items.length - 1]?.id ?? null) : null };
+  return readPage(
+    query.limit,
+    (limit) => listAuditEvents(deps.db, filter, { limit, beforeId: query.cursor }),
+    (row) => toAuditEvent(present(row)),
+  );
 }
 
 /**

@@ -1,4 +1,5 @@
 import Type, { type TProperties } from "typebox";
+import { NAME_MAX_LENGTH } from "../lib/display-name.js";
 import { fail } from "../lib/errors.js";
 
 /** A request body object: unknown fields are refused, not silently dropped (SECURITY.md ACL-03). */
@@ -9,7 +10,8 @@ export const EmailField = Type.String({ minLength: 1, maxLength: 320 });
 /** Checked for length before any hashing: longer input is refused with 400. */
 export const PasswordField = Type.String({ minLength: 1, maxLength: 1024 });
 export const TokenField = Type.String({ minLength: 1, maxLength: 200 });
-export const NameField = Type.String({ minLength: 1, maxLength: 200 });
+/** A display name (account, organization, API key): the database's limit, checked again trimmed. */
+export const NameField = Type.String({ minLength: 1, maxLength: NAME_MAX_LENGTH });
 
 export const ErrorResponse = Type.Object({
   error: Type.Object({

@@ -122,10 +122,7 @@ export function listPendingInvitations(
     .where("status", "=", "pending")
     .where("expires_at", ">", page.now);
   if (page.afterId) query = query.where("id", ">", page.afterId);
-  return query
-    .orderBy("id")
-    .limit(page.limit + 1)
-    .execute();
+  return query.orderBy("id").limit(page.limit).execute();
 }
 
 export function listInvitationsForEmail(
@@ -155,42 +152,67 @@ export function listInvitationsForEmail(
   if (page.onlyOrganizationId)
     query = query.where("i.organization_id", "=", page.onlyOrganizationId);
   if (page.afterId) query = query.where("i.id", ">", page.afterId);
-  return query
-    .orderBy("i.id")
-    .limit(page.limit + 1)
-    .execute();
+  return query.orderBy("i.id").limit(page.limit).execute();
 }
 
-/** Which of these canonical emails have a pending invitation to the organization. */
-export async function pendingInvitationEmails(
+/**
+ * Which of these canonical emails already belong to members of the organization, and which
+ * have a pending invitation to it (expired ones included: expireStaleInvitations runs first).
+ */
+export async function findTakenEmails(
   db: Executor,
   organizationId: string,
   emails: string[],
-): Promise<Set<string>> {
-  if (emails.length === 0) return new Set();
-  const rows = await db
-    .selectFrom("invitations")
-    .select("email_canonical")
-    .where("organization_id", "=", organizationId)
-    .where("email_canonical", "in", emails)
-    .where("status", "=", "pending")
-    .execute();
-  return new Set(rows.map((r) => r.email_canonical));
-}
-
-/** Which of these canonical emails already belong to members of the organization. */
-export async function memberEmails(
-  db: Executor,
-  organizationId: string,
-  emails: string[],
-): Promise<Set<string>> {
-  if (emails.length === 0) return new Set();
-  const rows = await db
+): Promise<{ members: Set<string>; invited: Set<string> }> {
+  if (emails.length === 0) return { members: new Set(), invited: new Set() };
+  const members = await db
     .selectFrom("organization_members as m")
     .innerJoin("users as u", "u.id", "m.user_id")
     .select("u.email_canonical")
     .where("m.organization_id", "=", organizationId)
     .where("u.email_canonical", "in", emails)
     .execute();
-  return new Set(rows.map((r) => r.email_canonical));
+  const invited = await db
+    .selectFrom("invitations")
+    .select("email_canonical")
+    .where("organization_id", "=", organizationId)
+    .where("email_canonical", "in", emails)
+    .where("status", "=", "pending")
+    .execute();
+  const canonical = (rows: Array<{ email_canonical: string }>) =>
+    new Set(rows.map((r) => r.email_canonical));
+  return { members: canonical(members), invited: canonical(invited) };
+}
+
+/** A new token and expiry for a pending invitation (a resend); undefined once it is answered. */
+export function renewInvitationToken(
+  db: Executor,
+  id: string,
+  changes: Pick<InvitationRow, "token_hash" | "expires_at">,
+) {
+  return db
+    .updateTable("invitations")
+    .set(changes)
+    .where("id", "=", id)
+    .where("status", "=", "pending")
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/**
+ * Locks the pending invitations (expired ones too: they can still be resent) that an account
+ * sent, in one organization or in all, in id order.
+ */
+export function lockPendingInvitationsFrom(
+  db: Transaction<DB>,
+  inviterUserId: string,
+  organizationId?: string,
+) {
+  let query = db
+    .selectFrom("invitations")
+    .select(["id", "organization_id", "email", "role"])
+    .where("invited_by_user_id", "=", inviterUserId)
+    .where("status", "=", "pending");
+  if (organizationId) query = query.where("organization_id", "=", organizationId);
+  return query.orderBy("id").forUpdate().execute();
 }

@@ -92,8 +92,7 @@ export function invitationRoutes(api: Api, deps: Deps): void {
         request.body,
         metaOf(request),
       );
-      const invitations = result.invitations.map(({ token: _token, ...invitation }) => invitation);
-      return reply.code(201).send({ invitations, rejected: result.rejected });
+      return reply.code(201).send(result);
     },
   );
 

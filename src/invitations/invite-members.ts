@@ -16,9 +16,8 @@ import { domainAllowed, invitationUrl, toCreatedInvitation } from "./invitation.
 import { withinInvitationLimits } from "./invitation-limits.js";
 import {
   expireStaleInvitations,
+  findTakenEmails,
   insertInvitationIfNone,
-  memberEmails,
-  pendingInvitationEmails,
 } from "./invitations.queries.js";
 
 export const MAX_INVITATIONS_PER_REQUEST = 100;
@@ -56,12 +55,16 @@ export async function inviteMembers(
     const scope = await openOrganization(tx.db, ref, auth, { holdRole: true });
     authorize(deps, auth, scope, { type: "invitation:create", role: input.role }, meta.now);
     if (input.delivery === "email") requireVerifiedInviter(auth);
-    return createInvitations(deps, tx, scope.organization, input, {
+    const created = await createInvitations(deps, tx, scope.organization, input, {
       actor: actorOf(auth),
       inviterUserId: auth.user.id,
       inviterName: auth.user.name,
       meta,
     });
+    // The raw token stays here: a link invitation carries it in its url, an emailed one in
+    // the email alone.
+    const invitations = created.invitations.map(({ token: _token, ...invitation }) => invitation);
+    return { invitations, rejected: created.rejected };
   });
 }
 
@@ -104,9 +107,8 @@ export async function createInvitations(
   }
 
   const canonicals = candidates.map((c) => c.canonical);
-  const members = await memberEmails(tx.db, organization.id, canonicals);
   await expireStaleInvitations(tx.db, organization.id, canonicals, now);
-  const invited = await pendingInvitationEmails(tx.db, organization.id, canonicals);
+  const { members, invited } = await findTakenEmails(tx.db, organization.id, canonicals);
   let invitable: typeof candidates = [];
   for (const candidate of candidates) {
     if (members.has(candidate.canonical))

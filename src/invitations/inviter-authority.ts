@@ -3,7 +3,7 @@ import type { Role } from "../db/schema.js";
 import type { Tx } from "../db/transaction.js";
 import type { RequestMeta } from "../lib/request-meta.js";
 import { mayGrant } from "../organizations/roles.js";
-import { revokePendingInvitation } from "./invitations.queries.js";
+import { lockPendingInvitationsFrom, revokePendingInvitation } from "./invitations.queries.js";
 
 export type AuthorityLost =
   | "inviter_removed"
@@ -34,14 +34,12 @@ export async function revokeInvitationsBeyondAuthority(
     now: Date;
   },
 ): Promise<number> {
-  let query = tx.db
-    .selectFrom("invitations")
-    .select(["id", "organization_id", "email", "role"])
-    .where("invited_by_user_id", "=", input.inviterUserId)
-    // Expired ones too: an expired pending invitation can still be resent.
-    .where("status", "=", "pending");
-  if (input.organizationId) query = query.where("organization_id", "=", input.organizationId);
-  const pending = await query.orderBy("id").forUpdate().execute();
+  // Expired ones too: an expired pending invitation can still be resent.
+  const pending = await lockPendingInvitationsFrom(
+    tx.db,
+    input.inviterUserId,
+    input.organizationId,
+  );
   let revoked = 0;
   for (const invitation of pending) {
     if (mayGrant(input.role, invitation.role)) continue;

@@ -4,6 +4,7 @@ import { actorOf, recordAuditEvent } from "../audit/audit-events.js";
 import { transaction } from "../db/transaction.js";
 import type { Deps } from "../deps.js";
 import { fail } from "../lib/errors.js";
+import { readPage } from "../lib/page.js";
 import type { RequestMeta } from "../lib/request-meta.js";
 import { hashToken, newToken } from "../lib/tokens.js";
 import { openOrganization } from "../organizations/organization-access.js";
@@ -12,6 +13,7 @@ import { limitInvitationResend, takeInvitationBudget } from "./invitation-limits
 import {
   findInvitationInOrganization,
   listPendingInvitations,
+  renewInvitationToken,
   revokePendingInvitation,
 } from "./invitations.queries.js";
 import { requireVerifiedInviter, sendInvitationEmail } from "./invite-members.js";
@@ -27,14 +29,12 @@ export async function listOrganizationInvitations(
 ) {
   const scope = await openOrganization(deps.db, ref, auth);
   authorize(deps, auth, scope, { type: "invitations:manage" }, now);
-  const rows = await listPendingInvitations(deps.db, scope.organization.id, {
-    limit: page.limit,
-    afterId: page.cursor,
-    now,
-  });
-  const more = rows.length > page.limit;
-  const items = rows.slice(0, page.limit).map(toPendingInvitation);
-  return { items, nextCursor: more ? (items[items.length - 1]?.id ?? null) : null };
+  return readPage(
+    page.limit,
+    (limit) =>
+      listPendingInvitations(deps.db, scope.organization.id, { limit, afterId: page.cursor, now }),
+    toPendingInvitation,
+  );
 }
 
 export async function revokeInvitation(
@@ -91,16 +91,10 @@ export async function resendInvitation(
     );
     if (byEmail) await limitInvitationResend(tx, invitation, meta.now);
     const token = newToken();
-    const updated = await tx.db
-      .updateTable("invitations")
-      .set({
-        token_hash: hashToken(token),
-        expires_at: new Date(meta.now.getTime() + deps.config.invitationTtlMs),
-      })
-      .where("id", "=", invitation.id)
-      .where("status", "=", "pending")
-      .returningAll()
-      .executeTakeFirst();
+    const updated = await renewInvitationToken(tx.db, invitation.id, {
+      token_hash: hashToken(token),
+      expires_at: new Date(meta.now.getTime() + deps.config.invitationTtlMs),
+    });
     if (!updated) throw fail("not_found", NO_SUCH);
     if (updated.delivery === "email")
       await sendInvitationEmail(deps, tx, scope.organization, updated, token, meta.now);

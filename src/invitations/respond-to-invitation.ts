@@ -7,8 +7,10 @@ import type { Deps } from "../deps.js";
 import { checkEmail } from "../lib/email-address.js";
 import { fail } from "../lib/errors.js";
 import { newId } from "../lib/ids.js";
+import { readPage } from "../lib/page.js";
 import type { RequestMeta } from "../lib/request-meta.js";
 import { hashToken } from "../lib/tokens.js";
+import { findMemberByUser } from "../memberships/memberships.queries.js";
 import { insertMember } from "../organizations/organizations.queries.js";
 import { lookUpGuessedToken } from "../rate-limit/rate-limit.js";
 import { domainAllowed } from "./invitation.js";
@@ -101,12 +103,8 @@ export async function joinThroughInvitation(
     role: invitation.role,
     created_at: joinedAt,
   });
-  const membership = await tx.db
-    .selectFrom("organization_members")
-    .select(["role", "created_at"])
-    .where("organization_id", "=", invitation.organization_id)
-    .where("user_id", "=", user.id)
-    .executeTakeFirstOrThrow();
+  const membership = await findMemberByUser(tx.db, invitation.organization_id, user.id);
+  if (!membership) throw new Error("the membership just made or found is missing");
   const common = { actor, organizationId: invitation.organization_id, subjectUserId: user.id };
   await recordAuditEvent(tx, meta, {
     ...common,
@@ -195,20 +193,22 @@ export async function listMyInvitations(
   now: Date,
 ) {
   if (!auth.user.emailVerifiedAt) return { items: [], nextCursor: null };
-  const rows = await listInvitationsForEmail(deps.db, canonicalOf(auth.user.email), {
-    limit: page.limit,
-    afterId: page.cursor,
-    now,
-    // A key bound to one organization sees only invitations to that one.
-    onlyOrganizationId: keyBindingOf(auth),
-  });
-  const more = rows.length > page.limit;
-  const items = rows.slice(0, page.limit).map((row) => ({
-    id: row.id,
-    organization: { id: row.organization_id, name: row.organization_name },
-    role: row.role,
-    invitedBy: { name: row.invited_by_name },
-    expiresAt: row.expires_at.toISOString(),
-  }));
-  return { items, nextCursor: more ? (items[items.length - 1]?.id ?? null) : null };
+  return readPage(
+    page.limit,
+    (limit) =>
+      listInvitationsForEmail(deps.db, canonicalOf(auth.user.email), {
+        limit,
+        afterId: page.cursor,
+        now,
+        // A key bound to one organization sees only invitations to that one.
+        onlyOrganizationId: keyBindingOf(auth) ?? undefined,
+      }),
+    (row) => ({
+      id: row.id,
+      organization: { id: row.organization_id, name: row.organization_name },
+      role: row.role,
+      invitedBy: { name: row.invited_by_name },
+      expiresAt: row.expires_at.toISOString(),
+    }),
+  );
 }

@@ -1,11 +1,17 @@
 import type { Kysely } from "kysely";
-import { sql } from "kysely";
 import type { Logger } from "pino";
 import type { Notifications } from "../db/database.js";
 import type { DB } from "../db/schema.js";
 import type { Clock } from "../lib/request-meta.js";
 import { emails } from "../metrics/metrics.js";
 import { messageIdFor } from "./outbox.js";
+import {
+  type ClaimedEmail as Claimed,
+  claimDueEmail,
+  markEmailSent,
+  notifyOutbox,
+  updateClaimedEmail,
+} from "./outbox.queries.js";
 import type { MailTransport } from "./transports.js";
 
 /** How long a claim outlives a process that died while sending. */
@@ -49,16 +55,6 @@ export interface OutboxWorker {
   drain(): Promise<void>;
 }
 
-interface Claimed {
-  id: string;
-  to_address: string;
-  subject: string;
-  text_body: string;
-  html_body: string;
-  /** Counts claims: it versions this claim against later ones. */
-  attempts: number;
-}
-
 export function createOutboxWorker(deps: {
   db: Kysely<DB>;
   transport: MailTransport;
@@ -83,35 +79,15 @@ export function createOutboxWorker(deps: {
    */
   async function claim(): Promise<Claimed | undefined> {
     const now = clock.now();
-    const result = await sql<Claimed>`
-      UPDATE outbox_emails SET locked_until = ${new Date(now.getTime() + CLAIM_MS)}, attempts = attempts + 1
-      WHERE id = (
-        SELECT id FROM outbox_emails
-        WHERE status = 'pending' AND next_attempt_at <= ${now}
-          AND (locked_until IS NULL OR locked_until <= ${now})
-        ORDER BY next_attempt_at
-        LIMIT 1
-        FOR UPDATE SKIP LOCKED
-      )
-      RETURNING id, to_address, subject, text_body, html_body, attempts`.execute(db);
-    return result.rows[0];
+    return claimDueEmail(db, now, new Date(now.getTime() + CLAIM_MS));
   }
-
-  /** Only while this claim is still the latest: a newer claim belongs to another worker. */
-  const stillOurs = (message: Claimed) =>
-    db
-      .updateTable("outbox_emails")
-      .where("id", "=", message.id)
-      .where("status", "=", "pending")
-      .where("attempts", "=", message.attempts);
 
   async function deliver(message: Claimed): Promise<void> {
     inFlight.set(message.id, message);
     const renewal = setInterval(() => {
-      stillOurs(message)
-        .set({ locked_until: new Date(clock.now().getTime() + CLAIM_MS) })
-        .execute()
-        .catch((error) => logger.warn({ err: error }, "could not renew an email's claim"));
+      updateClaimedEmail(db, message, {
+        locked_until: new Date(clock.now().getTime() + CLAIM_MS),
+      }).catch((error) => logger.warn({ err: error }, "could not renew an email's claim"));
     }, RENEW_MS);
     renewal.unref();
     try {
@@ -132,19 +108,7 @@ export function createOutboxWorker(deps: {
       }
       clearInterval(renewal);
       // Marked at once: the crash window between acceptance and this write is one statement.
-      await db
-        .updateTable("outbox_emails")
-        // The body held a link with a live token: it has no business in the table any more.
-        .set({
-          status: "sent",
-          sent_at: clock.now(),
-          locked_until: null,
-          last_error: null,
-          text_body: "",
-          html_body: "",
-        })
-        .where("id", "=", message.id)
-        .execute();
+      await markEmailSent(db, message.id, clock.now());
       emails.inc({ event: "sent" });
     } finally {
       clearInterval(renewal);
@@ -161,15 +125,13 @@ export function createOutboxWorker(deps: {
       "email delivery failed",
     );
     // A send that outlived its claim must not reopen a message another worker has sent since.
-    await stillOurs(message)
-      .set({
-        status: final ? "failed" : "pending",
-        ...(final ? { text_body: "", html_body: "" } : {}),
-        next_attempt_at: new Date(clock.now().getTime() + retryDelayMs(message.attempts)),
-        locked_until: null,
-        last_error: reason.slice(0, 500),
-      })
-      .execute();
+    await updateClaimedEmail(db, message, {
+      status: final ? "failed" : "pending",
+      ...(final ? { text_body: "", html_body: "" } : {}),
+      next_attempt_at: new Date(clock.now().getTime() + retryDelayMs(message.attempts)),
+      locked_until: null,
+      last_error: reason.slice(0, 500),
+    });
   }
 
   /** One sender: claims, sends and marks one message at a time until nothing is due. */
@@ -216,9 +178,9 @@ export function createOutboxWorker(deps: {
     if (unfinished.length === 0) return;
     for (const message of unfinished) {
       released.add(message.id);
-      await stillOurs(message).set({ locked_until: null }).execute();
+      await updateClaimedEmail(db, message, { locked_until: null });
     }
-    await sql`SELECT pg_notify('atrium_outbox', '')`.execute(db);
+    await notifyOutbox(db);
     logger.info({ released: unfinished.length }, "outbox: gave back unfinished sends at shutdown");
   }
 

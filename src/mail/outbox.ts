@@ -1,7 +1,7 @@
-import { sql } from "kysely";
 import type { Tx } from "../db/transaction.js";
 import { newId } from "../lib/ids.js";
 import { emails } from "../metrics/metrics.js";
+import { insertOutboxEmail, notifyOutbox } from "./outbox.queries.js";
 
 export interface EmailMessage {
   to: string;
@@ -20,24 +20,21 @@ export async function enqueueEmail(tx: Tx, message: EmailMessage, now: Date): Pr
     // Header injection guard: addresses and subjects are single lines by construction.
     throw new Error("email header contains a line break");
   }
-  await tx.db
-    .insertInto("outbox_emails")
-    .values({
-      id: newId("msg", now.getTime()),
-      to_address: message.to,
-      subject: message.subject,
-      text_body: message.text,
-      html_body: message.html,
-      next_attempt_at: now,
-      locked_until: null,
-      last_error: null,
-      created_at: now,
-      sent_at: null,
-    })
-    .execute();
+  await insertOutboxEmail(tx.db, {
+    id: newId("msg", now.getTime()),
+    to_address: message.to,
+    subject: message.subject,
+    text_body: message.text,
+    html_body: message.html,
+    next_attempt_at: now,
+    locked_until: null,
+    last_error: null,
+    created_at: now,
+    sent_at: null,
+  });
   tx.afterCommit(() => emails.inc({ event: "queued" }));
   // Delivered on commit: wakes the worker of every process at once instead of at its next poll.
-  await sql`SELECT pg_notify('atrium_outbox', '')`.execute(tx.db);
+  await notifyOutbox(tx.db);
 }
 
 /**

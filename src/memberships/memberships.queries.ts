@@ -88,10 +88,7 @@ export function listMembers(
       ]),
     );
   }
-  return query
-    .orderBy("m.id")
-    .limit(filter.limit + 1)
-    .execute();
+  return query.orderBy("m.id").limit(filter.limit).execute();
 }
 
 /** Memberships in which the user is the only owner, with whether anyone else belongs. */
@@ -126,4 +123,25 @@ export async function soleOwnerships(db: Executor, userId: string) {
           hasOtherMembers: Number(row.others) > 0,
         })),
     );
+}
+
+/** The user's membership in an organization, by the user's id. */
+export function findMemberByUser(db: Executor, organizationId: string, userId: string) {
+  return db
+    .selectFrom("organization_members")
+    .select(["id", "role", "created_at"])
+    .where("organization_id", "=", organizationId)
+    .where("user_id", "=", userId)
+    .executeTakeFirst();
+}
+
+/** Every organization the user belongs to, with the role, in join order (operators' view). */
+export function listUserMemberships(db: Executor, userId: string) {
+  return db
+    .selectFrom("organization_members as m")
+    .innerJoin("organizations as o", "o.id", "m.organization_id")
+    .select(["o.id", "o.slug", "o.name", "m.role"])
+    .where("m.user_id", "=", userId)
+    .orderBy("m.id")
+    .execute();
 }

@@ -7,6 +7,7 @@ import { type Tx, transaction } from "../db/transaction.js";
 import type { Deps } from "../deps.js";
 import { revokeInvitationsBeyondAuthority } from "../invitations/inviter-authority.js";
 import { fail } from "../lib/errors.js";
+import { readPage } from "../lib/page.js";
 import type { RequestMeta } from "../lib/request-meta.js";
 import { openOrganization } from "../organizations/organization-access.js";
 import { type Member, toMember } from "./member.js";
@@ -35,13 +36,12 @@ export async function listOrganizationMembers(
 ): Promise<{ items: Member[]; nextCursor: string | null }> {
   const scope = await openOrganization(deps.db, ref, auth);
   authorize(deps, auth, scope, { type: "organization:read" }, now);
-  const rows = await listMembers(deps.db, scope.organization.id, {
-    ...filter,
-    afterId: filter.cursor,
-  });
-  const more = rows.length > filter.limit;
-  const items = rows.slice(0, filter.limit).map(toMember);
-  return { items, nextCursor: more ? (items[items.length - 1]?.id ?? null) : null };
+  return readPage(
+    filter.limit,
+    (limit) =>
+      listMembers(deps.db, scope.organization.id, { ...filter, afterId: filter.cursor, limit }),
+    toMember,
+  );
 }
 
 /**

@@ -3,6 +3,7 @@ import type { FastifyInstance } from "fastify";
 import Type from "typebox";
 import type { Deps } from "../deps.js";
 import { fail } from "../lib/errors.js";
+import { countPendingEmails } from "../mail/outbox.queries.js";
 import { httpDuration, httpRequests, outboxBacklog, registry } from "./metrics.js";
 
 const digest = (text: string) => createHash("sha256").update(text).digest();
@@ -61,12 +62,7 @@ export function metricsRoutes(app: FastifyInstance, deps: Deps): void {
           "Metrics are served to this machine only unless ATRIUM_METRICS_TOKEN is set.",
         );
       }
-      const pending = await deps.db
-        .selectFrom("outbox_emails")
-        .select((eb) => eb.fn.countAll<number>().as("n"))
-        .where("status", "=", "pending")
-        .executeTakeFirstOrThrow();
-      outboxBacklog.set(Number(pending.n));
+      outboxBacklog.set(await countPendingEmails(deps.db));
       return reply.type(registry.contentType).send(await registry.metrics());
     },
   );

@@ -11,7 +11,7 @@ import { listAuditChainHeads } from "../audit/audit-heads.js";
 import { type Anchor, checkAnchors, verifyAuditChains } from "../audit/audit-verify.js";
 import type { Deps } from "../deps.js";
 import { AppError, errorBody, fail } from "../lib/errors.js";
-import { isId } from "../lib/ids.js";
+import { findOrganizationId } from "../organizations/organizations.queries.js";
 import { provisionOrganization } from "../organizations/provision-organization.js";
 
 /** What the `atrium` command asks of a database: run here, or sent to the server that holds it. */
@@ -45,13 +45,9 @@ export type OperatorResult =
   | { status: number; stream: AsyncIterable<string> };
 
 async function organizationIdOf(deps: Deps, ref: string): Promise<string> {
-  const row = await deps.db
-    .selectFrom("organizations")
-    .select("id")
-    .where(isId(ref, "org") ? "id" : "slug", "=", ref)
-    .executeTakeFirst();
-  if (!row) throw fail("not_found", `No organization ${ref}.`);
-  return row.id;
+  const id = await findOrganizationId(deps.db, ref);
+  if (!id) throw fail("not_found", `No organization ${ref}.`);
+  return id;
 }
 
 function time(value: string | undefined, name: string): Date | undefined {

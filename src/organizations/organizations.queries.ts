@@ -145,8 +145,29 @@ export function listOrganizationsOfUser(
     .where("m.user_id", "=", userId);
   if (page.afterId) query = query.where("m.id", ">", page.afterId);
   if (page.onlyOrganizationId) query = query.where("o.id", "=", page.onlyOrganizationId);
-  return query
-    .orderBy("m.id")
-    .limit(page.limit + 1)
+  return query.orderBy("m.id").limit(page.limit).execute();
+}
+
+/** The id of the organization an operator names by id or slug. */
+export async function findOrganizationId(db: Executor, ref: string): Promise<string | undefined> {
+  const { column, value } = whereRef(ref);
+  const row = await db
+    .selectFrom("organizations as o")
+    .select("o.id")
+    .where(column, "=", value)
+    .executeTakeFirst();
+  return row?.id;
+}
+
+/** Locks, in id order, the organizations the user owns (deleting an account checks them). */
+export async function lockOwnedOrganizations(db: Transaction<DB>, userId: string): Promise<void> {
+  await db
+    .selectFrom("organizations as o")
+    .innerJoin("organization_members as m", "m.organization_id", "o.id")
+    .select("o.id")
+    .where("m.user_id", "=", userId)
+    .where("m.role", "=", "owner")
+    .orderBy("o.id")
+    .forUpdate("o")
     .execute();
 }

@@ -4,7 +4,7 @@ import type { Api } from "../http/app-types.js";
 import { authOf } from "../http/authenticate.js";
 import { metaOf } from "../http/request-meta.js";
 import { Json, NoBody } from "../http/responses.js";
-import { Body, Page, PageQuery, pageLimit } from "../http/schemas.js";
+import { Body, NameField, Page, PageQuery, pageLimit } from "../http/schemas.js";
 import { OrganizationSchema, RoleSchema } from "./organization.js";
 import {
   createOrganization,
@@ -15,7 +15,6 @@ import {
 } from "./organizations.service.js";
 
 export const OrgParams = Type.Object({ org: Type.String({ minLength: 1, maxLength: 64 }) });
-const NameField = Type.String({ minLength: 1, maxLength: 200 });
 const SlugField = Type.String({ minLength: 1, maxLength: 48 });
 
 const MyOrganizationSchema = Type.Object({

@@ -1,14 +1,17 @@
 import { randomBytes } from "node:crypto";
 import type { PersonCaller } from "../access/caller.js";
 import { authorize, keyBindingOf, permit } from "../access/policy.js";
+import { listOrganizationApiKeyIds } from "../api-keys/api-keys.queries.js";
 import { actorOf, recordAuditEvent } from "../audit/audit-events.js";
 import { isUniqueViolation } from "../db/errors.js";
 import type { OrganizationRow } from "../db/schema.js";
 import { type Tx, transaction } from "../db/transaction.js";
 import type { Deps } from "../deps.js";
+import { requireDisplayName } from "../lib/display-name.js";
 import { canonicalDomain } from "../lib/email-address.js";
 import { fail } from "../lib/errors.js";
 import { newId } from "../lib/ids.js";
+import { type PageRequest, readPage } from "../lib/page.js";
 import type { RequestMeta } from "../lib/request-meta.js";
 import { publishAuthChange } from "../sessions/auth-changes.js";
 import { type Organization, toOrganization } from "./organization.js";
@@ -24,16 +27,6 @@ import {
 import { isValidSlug, slugify } from "./slug.js";
 
 export const MAX_ALLOWED_DOMAINS = 50;
-
-function requireOrganizationName(input: string): string {
-  const name = input.trim().normalize("NFC");
-  if (name.length === 0 || [...name].length > 100 || /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u.test(name)) {
-    throw fail("invalid_request", "The organization name must be 1 to 100 printable characters.", {
-      details: [{ field: "name", problem: "must be 1 to 100 printable characters" }],
-    });
-  }
-  return name;
-}
 
 function requireSlug(slug: string): string {
   if (!isValidSlug(slug)) {
@@ -86,7 +79,7 @@ export async function insertOrganization(
   const row = (slug: string): OrganizationRow => ({
     id: newId("org", now.getTime()),
     slug,
-    name: requireOrganizationName(input.name),
+    name: requireDisplayName(input.name),
     allowed_email_domains: input.allowedEmailDomains ?? [],
     created_at: now,
     updated_at: now,
@@ -213,7 +206,7 @@ export async function updateOrganization(
       const scope = await openOrganization(tx.db, ref, auth, { lock: true });
       authorize(deps, auth, scope, { type: "organization:update" }, meta.now);
       const changes = {
-        ...(input.name === undefined ? {} : { name: requireOrganizationName(input.name) }),
+        ...(input.name === undefined ? {} : { name: requireDisplayName(input.name) }),
         ...(input.slug === undefined ? {} : { slug: requireSlug(input.slug) }),
         ...(input.allowedEmailDomains === undefined
           ? {}
@@ -259,14 +252,9 @@ export async function deleteOrganization(
     const scope = await openOrganization(tx.db, ref, auth, { lock: true });
     authorize(deps, auth, scope, { type: "organization:delete" }, meta.now);
     // Its bound keys go by cascade; their cached copies must go everywhere too.
-    const boundKeys = await tx.db
-      .selectFrom("api_keys")
-      .select("id")
-      .where("organization_id", "=", scope.organization.id)
-      .execute();
+    const boundKeys = await listOrganizationApiKeyIds(tx.db, scope.organization.id);
     await deleteOrganizationRow(tx.db, scope.organization.id);
-    for (const { id } of boundKeys)
-      await publishAuthChange(tx, deps.sessionCache, { sessionId: id });
+    for (const id of boundKeys) await publishAuthChange(tx, deps.sessionCache, { sessionId: id });
     await recordAuditEvent(tx, meta, {
       action: "organization.deleted",
       actor: actorOf(auth),
@@ -278,25 +266,23 @@ export async function deleteOrganization(
 }
 
 /** The organizations the account belongs to, oldest membership first. */
-export async function listMyOrganizations(
-  deps: Deps,
-  auth: PersonCaller,
-  page: { limit: number; cursor: string | undefined },
-) {
-  const rows = await listOrganizationsOfUser(deps.db, auth.user.id, {
-    limit: page.limit,
-    afterId: page.cursor,
-    // A key bound to one organization sees only that one.
-    onlyOrganizationId: keyBindingOf(auth),
-  });
-  const more = rows.length > page.limit;
-  const items = rows.slice(0, page.limit);
-  return {
-    items: items.map((row) => ({
+export async function listMyOrganizations(deps: Deps, auth: PersonCaller, page: PageRequest) {
+  // A key bound to one organization sees only that one.
+  const onlyOrganizationId = keyBindingOf(auth);
+  return readPage(
+    page.limit,
+    (limit) =>
+      listOrganizationsOfUser(deps.db, auth.user.id, {
+        limit,
+        afterId: page.cursor,
+        onlyOrganizationId,
+      }),
+    (row) => ({
       organization: { id: row.id, slug: row.slug, name: row.name },
       role: row.role,
       joinedAt: row.joined_at.toISOString(),
-    })),
-    nextCursor: more ? (items[items.length - 1]?.member_id ?? null) : null,
-  };
+    }),
+    // Memberships are the keyset: the member id orders them by join time.
+    (row) => row.member_id,
+  );
 }

@@ -1,6 +1,6 @@
-import { sql } from "kysely";
 import type { Tx } from "../db/transaction.js";
 import { type AuthChange, encodeAuthChange, type SessionCache } from "./session-cache.js";
+import { notifyAuthChange } from "./sessions.queries.js";
 
 /**
  * Announces, inside the transaction that makes it, a change that ends sessions or alters an
@@ -12,5 +12,5 @@ export async function publishAuthChange(
   change: AuthChange,
 ): Promise<void> {
   tx.afterCommit(cache.announce(change));
-  await sql`SELECT pg_notify('atrium_auth', ${encodeAuthChange(change)})`.execute(tx.db);
+  await notifyAuthChange(tx.db, encodeAuthChange(change));
 }

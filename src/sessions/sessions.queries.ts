@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from "kysely";
+import { type Kysely, sql, type Transaction } from "kysely";
 import type { DB, SessionRow } from "../db/schema.js";
 
 type Executor = Kysely<DB> | Transaction<DB>;
@@ -35,11 +35,19 @@ export async function sessionExists(db: Executor, id: string): Promise<boolean> 
   return row !== undefined;
 }
 
-/** Sliding renewal; matches nothing once the session is gone, so a revoked session stays revoked. */
-export async function renewSession(
+/**
+ * A sliding renewal, or a new token for the session (re-authentication, password change).
+ * Matches nothing once the session is gone, so a revoked session stays revoked: false then.
+ */
+export async function updateSession(
   db: Executor,
   id: string,
-  changes: { renewed_at: Date; expires_at: Date; last_active_at: Date },
+  changes: Partial<
+    Pick<
+      SessionRow,
+      "token_hash" | "authenticated_at" | "renewed_at" | "expires_at" | "last_active_at"
+    >
+  >,
 ): Promise<boolean> {
   const row = await db
     .updateTable("sessions")
@@ -56,24 +64,6 @@ export async function touchSession(db: Executor, id: string, lastActiveAt: Date)
     .set({ last_active_at: lastActiveAt })
     .where("id", "=", id)
     .execute();
-}
-
-/** A new token for an existing session (re-authentication, password change). */
-export async function rotateSessionToken(
-  db: Executor,
-  id: string,
-  changes: Pick<
-    SessionRow,
-    "token_hash" | "authenticated_at" | "renewed_at" | "expires_at" | "last_active_at"
-  >,
-): Promise<boolean> {
-  const row = await db
-    .updateTable("sessions")
-    .set(changes)
-    .where("id", "=", id)
-    .returning("id")
-    .executeTakeFirst();
-  return row !== undefined;
 }
 
 /** Deletes one of the user's sessions; another user's id matches nothing. */
@@ -120,10 +110,7 @@ export function listUserSessions(
     .where("user_id", "=", userId)
     .where("expires_at", ">", page.now);
   if (page.beforeId) query = query.where("id", "<", page.beforeId);
-  return query
-    .orderBy("id", "desc")
-    .limit(page.limit + 1)
-    .execute();
+  return query.orderBy("id", "desc").limit(page.limit).execute();
 }
 
 export async function deleteExpiredSessions(
@@ -140,4 +127,21 @@ export async function deleteExpiredSessions(
       ]),
     )
     .execute();
+}
+
+export async function countUserSessions(db: Executor, userId: string): Promise<number> {
+  const row = await db
+    .selectFrom("sessions")
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .where("user_id", "=", userId)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/**
+ * Tells every process (this one included) of a change that ends sessions or alters an
+ * account; PostgreSQL delivers it when the transaction commits, and drops it on rollback.
+ */
+export async function notifyAuthChange(db: Executor, payload: string): Promise<void> {
+  await sql`SELECT pg_notify('atrium_auth', ${payload})`.execute(db);
 }

@@ -11,6 +11,7 @@ import { type Tx, transaction } from "../db/transaction.js";
 import type { Deps } from "../deps.js";
 import { fail } from "../lib/errors.js";
 import { newId } from "../lib/ids.js";
+import { readPage } from "../lib/page.js";
 import type { RequestMeta } from "../lib/request-meta.js";
 import { hashToken, isWellFormedToken, newToken } from "../lib/tokens.js";
 import { sessionsCreated, sessionsRevoked } from "../metrics/metrics.js";
@@ -22,9 +23,8 @@ import {
   findSessionWithUser,
   insertSession,
   listUserSessions,
-  renewSession,
-  rotateSessionToken,
   touchSession,
+  updateSession,
 } from "./sessions.queries.js";
 
 // last_active_at is written at most this often per session: reads must not write every time.
@@ -120,7 +120,7 @@ export async function validateSession(
   if (nowMs - session.renewedAt.getTime() >= deps.config.sessionRefreshMs) {
     const expiresAt = expiryFor(deps, session.createdAt, now);
     if (
-      !(await renewSession(deps.db, session.id, {
+      !(await updateSession(deps.db, session.id, {
         renewed_at: now,
         expires_at: expiresAt,
         last_active_at: now,
@@ -157,7 +157,7 @@ export async function renewSessionAuthentication(
 ): Promise<IssuedSession> {
   const token = newToken();
   const expiresAt = expiryFor(deps, state.session.createdAt, now);
-  const found = await rotateSessionToken(tx.db, state.session.id, {
+  const found = await updateSession(tx.db, state.session.id, {
     token_hash: hashToken(token),
     authenticated_at: now,
     renewed_at: now,
@@ -188,23 +188,20 @@ export async function listSessions(
   now: Date,
 ): Promise<{ items: SessionView[]; nextCursor: string | null }> {
   permit(deps, state, "sessions.list", now);
-  const rows = await listUserSessions(deps.db, state.user.id, {
-    limit: page.limit,
-    beforeId: page.cursor,
-    now,
-  });
-  const more = rows.length > page.limit;
-  const items = rows.slice(0, page.limit).map((row) => ({
-    id: row.id,
-    current: row.id === currentSessionIdOf(state),
-    createdAt: row.created_at.toISOString(),
-    lastActiveAt: row.last_active_at.toISOString(),
-    expiresAt: row.expires_at.toISOString(),
-    ipAddress: row.ip_address,
-    userAgent: row.user_agent,
-    device: deviceOf(row),
-  }));
-  return { items, nextCursor: more ? (items[items.length - 1]?.id ?? null) : null };
+  return readPage(
+    page.limit,
+    (limit) => listUserSessions(deps.db, state.user.id, { limit, beforeId: page.cursor, now }),
+    (row) => ({
+      id: row.id,
+      current: row.id === currentSessionIdOf(state),
+      createdAt: row.created_at.toISOString(),
+      lastActiveAt: row.last_active_at.toISOString(),
+      expiresAt: row.expires_at.toISOString(),
+      ipAddress: row.ip_address,
+      userAgent: row.user_agent,
+      device: deviceOf(row),
+    }),
+  );
 }
 
 /** Revokes one of the account's own sessions; any other id is not found and nothing changes. */
