@@ -244,7 +244,7 @@ function credential(env: Env, name: string): string {
 
 function displayName(env: Env, name: string, fallback: string): string {
   const value = (env[name] ?? "").trim() || fallback;
-  if (value.length > 60 || /[\u0000-\u001f\u007f]/.test(value)) {
+  if (value.length > 60 || /\p{Cc}/u.test(value)) {
     throw new ConfigError(`${name} must be one line of at most 60 characters`);
   }
   return value;
