@@ -17,7 +17,7 @@ export interface TestOidcProvider {
   clientSecret: string;
   accounts: Map<string, ProviderAccount>;
   /** Who logs in at the next interaction, and when they authenticated (seconds; default now). */
-  nextLogin: { sub: string; authTime?: number } | undefined;
+  nextLogin: { sub: string; authTime?: number; deny?: boolean } | undefined;
   close(): Promise<void>;
 }
 
@@ -120,12 +120,10 @@ export async function startOidcProvider(options: {
         return;
       }
       await provider.interactionDetails(req, res);
-      await provider.interactionFinished(
-        req,
-        res,
-        { login: { accountId: login.sub, ...(login.authTime ? { ts: login.authTime } : {}) } },
-        { mergeWithLastSubmission: false },
-      );
+      const result = login.deny
+        ? { error: "access_denied", error_description: "The person said no." }
+        : { login: { accountId: login.sub, ...(login.authTime ? { ts: login.authTime } : {}) } };
+      await provider.interactionFinished(req, res, result, { mergeWithLastSubmission: false });
       return;
     }
     callback(req, res);
