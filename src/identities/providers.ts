@@ -49,6 +49,11 @@ export class ProviderError extends Error {
 /** Seconds; a provider that takes longer fails the sign-in rather than holding the request. */
 const PROVIDER_TIMEOUT_S = 10;
 
+/** The response body openid-client attached to an error (`{body}`), if any. */
+function bodyOf(cause: unknown): { error?: unknown } | undefined {
+  return (cause as { body?: { error?: unknown } } | undefined)?.body;
+}
+
 /** The error openid-client raised, as a reason and the provider's code (never a token). */
 function providerErrorOf(error: unknown): ProviderError {
   if (error instanceof ProviderError) return error;
@@ -57,7 +62,7 @@ function providerErrorOf(error: unknown): ProviderError {
   }
   if (error instanceof oidc.ClientError) {
     // GitHub answers token errors with HTTP 200 and an `error` field: the body is not a token.
-    const body = (error.cause as { body?: { error?: unknown } } | undefined)?.body;
+    const body = bodyOf(error.cause) ?? bodyOf((error.cause as { cause?: unknown })?.cause);
     if (typeof body?.error === "string") {
       return new ProviderError("oauth_error", body.error.slice(0, 64), error.message);
     }
