@@ -1,3 +1,4 @@
+/// <reference path="./untyped-modules.d.ts" />
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import Provider from "oidc-provider";
@@ -27,7 +28,10 @@ export interface TestOidcProvider {
  * and a first-party grant (openid email profile) is given without a consent page.
  */
 export async function startOidcProvider(options: {
-  redirectUris: string[];
+  /** A function when the client's address is known only later (built at the first request). */
+  redirectUris: string[] | (() => string[]);
+  /** Show oidc-provider's own login page (any login, any password) instead of `nextLogin`. */
+  loginPage?: boolean;
   clientId?: string;
   clientSecret?: string;
   /** Seconds an ID token is valid. */
@@ -41,61 +45,75 @@ export async function startOidcProvider(options: {
   const clientId = options.clientId ?? "atrium-test";
   const clientSecret = options.clientSecret ?? "atrium-test-secret-0123456789";
 
-  const provider = new Provider(issuer, {
-    clients: [
-      {
-        client_id: clientId,
-        client_secret: clientSecret,
-        redirect_uris: options.redirectUris,
-        grant_types: ["authorization_code"],
-        response_types: ["code"],
-        token_endpoint_auth_method: "client_secret_post",
-        // So that every ID token says when the person authenticated.
-        require_auth_time: true,
+  const build = () =>
+    new Provider(issuer, {
+      clients: [
+        {
+          client_id: clientId,
+          client_secret: clientSecret,
+          redirect_uris:
+            typeof options.redirectUris === "function"
+              ? options.redirectUris()
+              : options.redirectUris,
+          grant_types: ["authorization_code"],
+          response_types: ["code"],
+          token_endpoint_auth_method: "client_secret_post",
+          // So that every ID token says when the person authenticated.
+          require_auth_time: true,
+        },
+      ],
+      claims: { openid: ["sub"], email: ["email", "email_verified"], profile: ["name"] },
+      pkce: { required: () => true },
+      // Lifetimes in seconds, said outright (the defaults print a notice each).
+      ttl: {
+        AccessToken: 3600,
+        AuthorizationCode: 60,
+        Grant: 3600,
+        IdToken: options.idTokenTtl ?? 3600,
+        Interaction: 600,
+        Session: 3600,
       },
-    ],
-    claims: { openid: ["sub"], email: ["email", "email_verified"], profile: ["name"] },
-    pkce: { required: () => true },
-    // Lifetimes in seconds, said outright (the defaults print a notice each).
-    ttl: {
-      AccessToken: 3600,
-      AuthorizationCode: 60,
-      Grant: 3600,
-      IdToken: options.idTokenTtl ?? 3600,
-      Interaction: 600,
-      Session: 3600,
-    },
-    features: { devInteractions: { enabled: false } },
-    interactions: {
-      url: (_ctx: unknown, interaction: { uid: string }) => `/login/${interaction.uid}`,
-    },
-    async findAccount(_ctx: unknown, sub: string) {
-      const account = accounts.get(sub);
-      if (!account) return undefined;
-      return { accountId: sub, claims: async () => ({ ...account }) };
-    },
-    // A first-party client: the grant is given without a consent page.
-    async loadExistingGrant(ctx: {
-      oidc: {
-        provider: { Grant: new (init: object) => GrantLike } & {
-          Grant: { find(id: string): unknown };
+      ...(options.loginPage
+        ? {}
+        : {
+            features: { devInteractions: { enabled: false } },
+            interactions: {
+              url: (_ctx: unknown, interaction: { uid: string }) => `/login/${interaction.uid}`,
+            },
+          }),
+      async findAccount(_ctx: unknown, sub: string) {
+        const account = accounts.get(sub);
+        if (!account) return undefined;
+        return { accountId: sub, claims: async () => ({ ...account }) };
+      },
+      // A first-party client: the grant is given without a consent page.
+      async loadExistingGrant(ctx: {
+        oidc: {
+          provider: { Grant: new (init: object) => GrantLike } & {
+            Grant: { find(id: string): unknown };
+          };
+          client: { clientId: string };
+          session: { accountId: string; grantIdFor(id: string): string | undefined };
         };
-        client: { clientId: string };
-        session: { accountId: string; grantIdFor(id: string): string | undefined };
-      };
-    }) {
-      const existing = ctx.oidc.session.grantIdFor(ctx.oidc.client.clientId);
-      if (existing) return ctx.oidc.provider.Grant.find(existing);
-      const grant = new ctx.oidc.provider.Grant({
-        clientId: ctx.oidc.client.clientId,
-        accountId: ctx.oidc.session.accountId,
-      });
-      grant.addOIDCScope("openid email profile");
-      await grant.save();
-      return grant;
-    },
-  });
-  provider.proxy = false;
+      }) {
+        const existing = ctx.oidc.session.grantIdFor(ctx.oidc.client.clientId);
+        if (existing) return ctx.oidc.provider.Grant.find(existing);
+        const grant = new ctx.oidc.provider.Grant({
+          clientId: ctx.oidc.client.clientId,
+          accountId: ctx.oidc.session.accountId,
+        });
+        grant.addOIDCScope("openid email profile");
+        await grant.save();
+        return grant;
+      },
+    });
+  // biome-ignore lint/suspicious/noExplicitAny: the untyped library's provider.
+  let built: any;
+  let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+  const providerOf = () => {
+    built ??= build();
+    return built;
+  };
 
   const handle: TestOidcProvider = {
     issuer,
@@ -110,9 +128,9 @@ export async function startOidcProvider(options: {
       }),
   };
 
-  const callback = provider.callback();
   server.on("request", async (req: IncomingMessage, res: ServerResponse) => {
-    if (req.url?.startsWith("/login/")) {
+    const provider = providerOf();
+    if (!options.loginPage && req.url?.startsWith("/login/")) {
       const login = handle.nextLogin;
       if (!login) {
         res.statusCode = 400;
@@ -126,7 +144,8 @@ export async function startOidcProvider(options: {
       await provider.interactionFinished(req, res, result, { mergeWithLastSubmission: false });
       return;
     }
-    callback(req, res);
+    const serve = (handler ??= provider.callback() as NonNullable<typeof handler>);
+    serve(req, res);
   });
   return handle;
 }
