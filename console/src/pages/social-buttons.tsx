@@ -50,3 +50,32 @@ export function SocialButtons({
     </div>
   );
 }
+
+/**
+ * "Or confirm with …" for each provider linked to the account: how an account without a
+ * password makes its session fresh. The page comes back here; the action is then tried again.
+ */
+export function ConfirmWithProvider() {
+  const providers = useQuery(providersQuery);
+  const identities = useQuery({
+    queryKey: ["me", "identities"],
+    queryFn: async () => (await unwrap(api.GET("/api/v1/me/identities"))).items,
+  });
+  const linked = new Set((identities.data ?? []).map((identity) => identity.provider));
+  const usable = (providers.data ?? []).filter((provider) => linked.has(provider.id));
+  if (usable.length === 0) return null;
+  const here = typeof location === "undefined" ? "/" : location.pathname;
+  return (
+    <div className="flex flex-col gap-2 border-t border-slate-200 pt-4 text-sm">
+      {usable.map((provider) => (
+        <a
+          key={provider.id}
+          href={socialStartUrl(provider.id, { intent: "reauthenticate", returnTo: here })}
+          className="font-medium text-brand-700 underline"
+        >
+          Or confirm with {provider.name}
+        </a>
+      ))}
+    </div>
+  );
+}
