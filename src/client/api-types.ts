@@ -3442,25 +3442,49 @@ export interface operations {
                     };
                 };
             };
-            /** @description No valid session cookie or API key (`unauthenticated`). */
+            /** @description `unauthenticated`: no valid session cookie or API key. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                        };
+                    };
                 };
             };
-            /** @description The caller may not do this: `forbidden`, `forbidden_origin` (a cookie without the console's Origin), `session_not_fresh`, or a code of the operation's own. */
-            403: {
+            /** @description `request_timeout`: the request did not arrive in time. */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "request_timeout";
+                        };
+                    };
                 };
             };
-            /** @description Too many attempts (`rate_limited`); try again after `Retry-After` seconds. */
+            /** @description `uri_too_long`: a value in the path is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "uri_too_long";
+                        };
+                    };
+                };
+            };
+            /** @description `rate_limited`: too many attempts: try again after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait. */
@@ -3468,25 +3492,56 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "rate_limited";
+                        };
+                    };
                 };
             };
-            /** @description Another error of the contract, with its `code`. */
-            "4XX": {
+            /** @description `headers_too_large`: the request headers are too large. */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "headers_too_large";
+                        };
+                    };
                 };
             };
-            /** @description A server fault (`internal`) or an unavailable dependency (`unavailable`). */
-            "5XX": {
+            /** @description `internal`: a fault on the server's side, of which nothing is revealed. */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "internal";
+                        };
+                    };
+                };
+            };
+            /** @description `unavailable`: the database is unreachable, the server is overloaded or shutting down: try again after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -3507,25 +3562,105 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description No valid session cookie or API key (`unauthenticated`). */
+            /** @description `invalid_request`: the request or one of its fields is invalid (`details` names the fields). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_request";
+                        };
+                    };
+                };
+            };
+            /** @description `unauthenticated`: no valid session cookie or API key. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                        };
+                    };
                 };
             };
-            /** @description The caller may not do this: `forbidden`, `forbidden_origin` (a cookie without the console's Origin), `session_not_fresh`, or a code of the operation's own. */
+            /** @description `forbidden_origin`: a change carrying the session cookie without the web console's `Origin`. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "forbidden_origin";
+                        };
+                    };
                 };
             };
-            /** @description Too many attempts (`rate_limited`); try again after `Retry-After` seconds. */
+            /** @description `request_timeout`: the request did not arrive in time. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "request_timeout";
+                        };
+                    };
+                };
+            };
+            /** @description `payload_too_large`: the body is over 64 KiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                        };
+                    };
+                };
+            };
+            /** @description `uri_too_long`: a value in the path is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "uri_too_long";
+                        };
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: the body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unsupported_media_type";
+                        };
+                    };
+                };
+            };
+            /** @description `rate_limited`: too many attempts: try again after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait. */
@@ -3533,25 +3668,56 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "rate_limited";
+                        };
+                    };
                 };
             };
-            /** @description Another error of the contract, with its `code`. */
-            "4XX": {
+            /** @description `headers_too_large`: the request headers are too large. */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "headers_too_large";
+                        };
+                    };
                 };
             };
-            /** @description A server fault (`internal`) or an unavailable dependency (`unavailable`). */
-            "5XX": {
+            /** @description `internal`: a fault on the server's side, of which nothing is revealed. */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "internal";
+                        };
+                    };
+                };
+            };
+            /** @description `unavailable`: the database is unreachable, the server is overloaded or shutting down: try again after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unavailable";
+                        };
+                    };
                 };
             };
         };
