@@ -144,8 +144,8 @@ export async function startOidcProvider(options: {
       await provider.interactionFinished(req, res, result, { mergeWithLastSubmission: false });
       return;
     }
-    const serve = (handler ??= provider.callback() as NonNullable<typeof handler>);
-    serve(req, res);
+    handler ??= provider.callback() as NonNullable<typeof handler>;
+    handler(req, res);
   });
   return handle;
 }
