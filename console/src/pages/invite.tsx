@@ -6,7 +6,7 @@ import { meQuery, organizationsQuery } from "../lib/session";
 import { Banner } from "../ui/Banner";
 import { Button } from "../ui/Button";
 import { LinkPage } from "./link-page";
-import { SocialButtons } from "./social-buttons";
+import { SocialButtons } from "./social-sign-in";
 
 /**
  * An invitation link: signed out, it offers to sign up (with the invitation) or sign in and come

@@ -8,7 +8,7 @@ import { meQuery, safeRedirect } from "../lib/session";
 import { Banner } from "../ui/Banner";
 import { Button } from "../ui/Button";
 import { FormField } from "../ui/FormField";
-import { SocialButtons } from "./social-buttons";
+import { SocialButtons } from "./social-sign-in";
 
 const schema = z.object({
   email: required("Enter your email address."),

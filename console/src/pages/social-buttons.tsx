@@ -1,11 +1,8 @@
 import { useQuery } from "@tanstack/react-query";
 import { api, unwrap } from "../lib/api";
+import { providersQuery } from "../lib/providers";
 
-export const providersQuery = {
-  queryKey: ["auth", "providers"],
-  queryFn: async () => (await unwrap(api.GET("/api/v1/auth/providers"))).items,
-  staleTime: Number.POSITIVE_INFINITY,
-};
+export { providersQuery };
 
 /** The start of a provider's flow: a plain navigation, as the flow is a chain of redirects. */
 export function socialStartUrl(
@@ -25,7 +22,7 @@ export function socialStartUrl(
 }
 
 /** "Continue with …" for each configured provider; nothing when there is none. */
-export function SocialButtons({
+export default function SocialButtons({
   returnTo,
   invitation,
 }: {

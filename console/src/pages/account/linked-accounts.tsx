@@ -3,12 +3,13 @@ import { useState } from "react";
 import { api, unwrap } from "../../lib/api";
 import { errorMessage } from "../../lib/errors";
 import { ReauthenticationCancelled, useFresh } from "../../lib/fresh";
+import { providersQuery } from "../../lib/providers";
 import { Banner } from "../../ui/Banner";
 import { Button } from "../../ui/Button";
 import { ConfirmDialog } from "../../ui/ConfirmDialog";
 import { toast } from "../../ui/Toast";
 import { formatDate } from "../page";
-import { providersQuery, socialStartUrl } from "../social-buttons";
+import { socialStartUrl } from "../social-buttons";
 
 const identitiesKey = ["me", "identities"];
 const HERE = "/account/security";
