@@ -1,4 +1,4 @@
-import { accountLink, requireName } from "../accounts/account-input.js";
+import { accountLink } from "../accounts/account-input.js";
 import { issueAccountToken } from "../accounts/account-tokens.js";
 import {
   findUserByCanonicalEmail,
@@ -19,6 +19,7 @@ import {
   listInvitationsForEmail,
 } from "../invitations/invitations.queries.js";
 import { joinThroughInvitation } from "../invitations/respond-to-invitation.js";
+import { requireDisplayName } from "../lib/display-name.js";
 import { checkEmail } from "../lib/email-address.js";
 import { newId } from "../lib/ids.js";
 import type { RequestMeta } from "../lib/request-meta.js";
@@ -51,7 +52,7 @@ function nameFor(profile: ProviderProfile, email: string): string {
   for (const candidate of [profile.name, email.split("@")[0]]) {
     if (!candidate) continue;
     try {
-      return requireName([...candidate.trim()].slice(0, 100).join(""));
+      return requireDisplayName([...candidate.trim()].slice(0, 100).join(""));
     } catch {
       // An unusable name at the provider (control characters): try the next.
     }
