@@ -27,6 +27,7 @@ import { registerOpenApi, registerOpenApiRoutes } from "./http/openapi.js";
 import { Json } from "./http/responses.js";
 import { registerSecurityHeaders } from "./http/security-headers.js";
 import { registerGracefulShutdown } from "./http/shutdown.js";
+import { identityRoutes } from "./identities/identities.routes.js";
 import { invitationRoutes } from "./invitations/invitations.routes.js";
 import { BackgroundTasks } from "./lib/background-tasks.js";
 import { fail } from "./lib/errors.js";
@@ -243,6 +244,7 @@ export async function buildApp(options: BuildAppOptions): Promise<AtriumApp> {
       invitationRoutes(api, deps);
       apiKeyRoutes(api, deps);
       auditRoutes(api, deps);
+      identityRoutes(api, deps);
     },
     { prefix: "/api/v1" },
   );

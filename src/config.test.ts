@@ -41,6 +41,7 @@ describe("loadConfig defaults", () => {
       requestTimeoutMs: 30_000,
       dbStatementTimeoutMs: 5000,
       dbConnectTimeoutMs: 5000,
+      socialProviders: [],
     });
   });
 
@@ -235,5 +236,102 @@ describe("loadConfig refusals", () => {
   it("does not echo the credentials of a bad URL", () => {
     const error = refusal({ DATABASE_URL: "mysql://admin:hunter2hunter2@db/atrium" });
     expect(error.message).not.toContain("hunter2hunter2");
+  });
+});
+
+describe("social sign-in providers", () => {
+  const okta = {
+    ATRIUM_OIDC_OKTA_ISSUER: "https://example.okta.com/",
+    ATRIUM_OIDC_OKTA_CLIENT_ID: "client-1",
+    ATRIUM_OIDC_OKTA_CLIENT_SECRET: "s3cret",
+    ATRIUM_OIDC_OKTA_NAME: "Okta",
+  };
+
+  it("reads OpenID Connect, Google and GitHub providers from the environment", () => {
+    const config = loadConfig({
+      ...okta,
+      ATRIUM_GOOGLE_CLIENT_ID: "g-id",
+      ATRIUM_GOOGLE_CLIENT_SECRET: "g-secret",
+      ATRIUM_GITHUB_CLIENT_ID: "gh-id",
+      ATRIUM_GITHUB_CLIENT_SECRET: "gh-secret",
+    });
+    expect(config.socialProviders).toEqual([
+      {
+        kind: "oidc",
+        id: "okta",
+        name: "Okta",
+        issuer: "https://example.okta.com",
+        clientId: "client-1",
+        clientSecret: "s3cret",
+      },
+      {
+        kind: "google",
+        id: "google",
+        name: "Google",
+        issuer: "https://accounts.google.com",
+        clientId: "g-id",
+        clientSecret: "g-secret",
+      },
+      {
+        kind: "github",
+        id: "github",
+        name: "GitHub",
+        baseUrl: "https://github.com",
+        apiUrl: "https://api.github.com",
+        clientId: "gh-id",
+        clientSecret: "gh-secret",
+      },
+    ]);
+  });
+
+  it("allows plain http issuers only on loopback addresses", () => {
+    for (const issuer of [
+      "http://127.0.0.1:4000",
+      "http://localhost:4000/oidc",
+      "http://[::1]:9",
+    ]) {
+      expect(loadConfig({ ...okta, ATRIUM_OIDC_OKTA_ISSUER: issuer }).socialProviders).toHaveLength(
+        1,
+      );
+    }
+    for (const issuer of ["http://idp.example.com", "http://127.0.0.1.nip.io", "ftp://idp"]) {
+      expect(refusal({ ...okta, ATRIUM_OIDC_OKTA_ISSUER: issuer }).message).toMatch(
+        /^ATRIUM_OIDC_OKTA_ISSUER must be an https/,
+      );
+    }
+  });
+
+  it("names the variable that is missing, misspelt or malformed", () => {
+    const { ATRIUM_OIDC_OKTA_CLIENT_SECRET: _, ...noSecret } = okta;
+    expect(refusal(noSecret).message).toBe("ATRIUM_OIDC_OKTA_CLIENT_SECRET must be set");
+    expect(refusal({ ...okta, ATRIUM_OIDC_OKTA_ISSUR: "x" }).message).toMatch(
+      /^ATRIUM_OIDC_OKTA_ISSUR is not a provider setting/,
+    );
+    expect(refusal({ ...okta, "ATRIUM_OIDC_OK-TA_NAME": "x" }).message).toMatch(
+      /^ATRIUM_OIDC_OK-TA_NAME is not a provider setting/,
+    );
+    expect(refusal({ ATRIUM_GITHUB_CLIENT_ID: "x" }).message).toBe(
+      "ATRIUM_GITHUB_CLIENT_SECRET must be set",
+    );
+    expect(
+      refusal({
+        ATRIUM_GITHUB_CLIENT_ID: "x",
+        ATRIUM_GITHUB_CLIENT_SECRET: "y",
+        ATRIUM_GITHUB_BASE_URL: "http://github.example",
+      }).message,
+    ).toMatch(/^ATRIUM_GITHUB_BASE_URL must be an https/);
+    expect(refusal({ ...okta, ATRIUM_OIDC_OKTA_CLIENT_SECRET: "has space" }).message).toBe(
+      "ATRIUM_OIDC_OKTA_CLIENT_SECRET must be printable characters without spaces",
+    );
+  });
+
+  it("refuses an OpenID Connect provider that takes GitHub's or Google's id", () => {
+    expect(
+      refusal({
+        ATRIUM_OIDC_GITHUB_ISSUER: "https://idp.example",
+        ATRIUM_OIDC_GITHUB_CLIENT_ID: "a",
+        ATRIUM_OIDC_GITHUB_CLIENT_SECRET: "b",
+      }).message,
+    ).toMatch(/already taken/);
   });
 });

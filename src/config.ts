@@ -40,7 +40,35 @@ export interface Config {
   readonly dbStatementTimeoutMs: number;
   /** PostgreSQL: the longest a request waits for a database connection. */
   readonly dbConnectTimeoutMs: number;
+  /** Social sign-in providers, in the order they are shown. */
+  readonly socialProviders: readonly SocialProviderConfig[];
 }
+
+/**
+ * One social sign-in provider. `oidc` (Google too) is found by discovery from its issuer;
+ * GitHub speaks OAuth 2 only, so its endpoints are fixed (overridable for tests).
+ */
+export type SocialProviderConfig =
+  | {
+      readonly kind: "oidc" | "google";
+      /** Lowercase letters and digits: the provider's part of the paths. */
+      readonly id: string;
+      readonly name: string;
+      readonly issuer: string;
+      readonly clientId: string;
+      readonly clientSecret: string;
+    }
+  | {
+      readonly kind: "github";
+      readonly id: "github";
+      readonly name: string;
+      /** Where people authorize and the token endpoint live (https://github.com). */
+      readonly baseUrl: string;
+      /** The REST API that answers /user and /user/emails (https://api.github.com). */
+      readonly apiUrl: string;
+      readonly clientId: string;
+      readonly clientSecret: string;
+    };
 
 export class ConfigError extends Error {
   override name = "ConfigError";
@@ -176,6 +204,111 @@ function auditChainKey(env: Env): string | undefined {
   return key;
 }
 
+const LOOPBACK_HOSTS = new Set(["localhost", "[::1]"]);
+
+/** Loopback addresses: where a provider may speak plain http (development and tests). */
+function isLoopback(hostname: string): boolean {
+  return LOOPBACK_HOSTS.has(hostname) || /^127(\.\d{1,3}){3}$/.test(hostname);
+}
+
+/** An issuer or endpoint: https, or http on a loopback address; no credentials, query or fragment. */
+function providerUrl(env: Env, name: string, fallback?: string): string {
+  const raw = env[name] || fallback;
+  if (raw === undefined) throw new ConfigError(`${name} must be set`);
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} must be a URL (https://…)`);
+  }
+  const allowed =
+    parsed.protocol === "https:" || (parsed.protocol === "http:" && isLoopback(parsed.hostname));
+  if (!allowed) {
+    throw new ConfigError(`${name} must be an https:// URL (http:// only on a loopback address)`);
+  }
+  if (parsed.search || parsed.hash || parsed.username || parsed.password) {
+    throw new ConfigError(`${name} must not carry credentials, a query or a fragment`);
+  }
+  return raw.replace(/\/$/, "");
+}
+
+/** A client id or secret: printable, no spaces. Secrets are never echoed. */
+function credential(env: Env, name: string): string {
+  const value = env[name];
+  if (value === undefined || value === "") throw new ConfigError(`${name} must be set`);
+  if (value.length > 512 || !/^[\x21-\x7e]+$/.test(value)) {
+    throw new ConfigError(`${name} must be printable characters without spaces`);
+  }
+  return value;
+}
+
+function displayName(env: Env, name: string, fallback: string): string {
+  const value = (env[name] ?? "").trim() || fallback;
+  if (value.length > 60 || /\p{Cc}/u.test(value)) {
+    throw new ConfigError(`${name} must be one line of at most 60 characters`);
+  }
+  return value;
+}
+
+const OIDC_VARIABLE = /^ATRIUM_OIDC_(.+?)_(ISSUER|CLIENT_ID|CLIENT_SECRET|NAME)$/;
+
+/**
+ * ATRIUM_OIDC_<ID>_…, ATRIUM_GITHUB_… and ATRIUM_GOOGLE_…: each provider is on when its client id
+ * is set. A misspelt variable under these prefixes stops the process rather than being ignored.
+ */
+function socialProviders(env: Env): SocialProviderConfig[] {
+  const providers: SocialProviderConfig[] = [];
+  const ids = new Set<string>();
+  for (const name of Object.keys(env).sort()) {
+    if (!name.startsWith("ATRIUM_OIDC_") || env[name] === undefined) continue;
+    const match = OIDC_VARIABLE.exec(name);
+    if (!match?.[1] || !/^[A-Za-z0-9]+$/.test(match[1])) {
+      throw new ConfigError(
+        `${name} is not a provider setting: use ATRIUM_OIDC_<ID>_ISSUER, _CLIENT_ID, _CLIENT_SECRET or _NAME, where <ID> is letters and digits`,
+      );
+    }
+    ids.add(match[1]);
+  }
+  for (const raw of ids) {
+    const id = raw.toLowerCase();
+    const prefix = `ATRIUM_OIDC_${raw}_`;
+    if (id === "github" || id === "google" || providers.some((p) => p.id === id)) {
+      throw new ConfigError(`${prefix}ISSUER: the provider id "${id}" is already taken`);
+    }
+    providers.push({
+      kind: "oidc",
+      id,
+      name: displayName(env, `${prefix}NAME`, raw),
+      issuer: providerUrl(env, `${prefix}ISSUER`),
+      clientId: credential(env, `${prefix}CLIENT_ID`),
+      clientSecret: credential(env, `${prefix}CLIENT_SECRET`),
+    });
+  }
+  if (env.ATRIUM_GOOGLE_CLIENT_ID || env.ATRIUM_GOOGLE_CLIENT_SECRET) {
+    providers.push({
+      kind: "google",
+      id: "google",
+      name: "Google",
+      issuer: "https://accounts.google.com",
+      clientId: credential(env, "ATRIUM_GOOGLE_CLIENT_ID"),
+      clientSecret: credential(env, "ATRIUM_GOOGLE_CLIENT_SECRET"),
+    });
+  }
+  if (env.ATRIUM_GITHUB_CLIENT_ID || env.ATRIUM_GITHUB_CLIENT_SECRET) {
+    providers.push({
+      kind: "github",
+      id: "github",
+      name: "GitHub",
+      // For tests and GitHub Enterprise Server: where GitHub's OAuth pages and API answer.
+      baseUrl: providerUrl(env, "ATRIUM_GITHUB_BASE_URL", "https://github.com"),
+      apiUrl: providerUrl(env, "ATRIUM_GITHUB_API_URL", "https://api.github.com"),
+      clientId: credential(env, "ATRIUM_GITHUB_CLIENT_ID"),
+      clientSecret: credential(env, "ATRIUM_GITHUB_CLIENT_SECRET"),
+    });
+  }
+  return providers;
+}
+
 /** Reads the environment once into a frozen Config; a bad value throws one clear line. */
 export function loadConfig(env: Env = process.env): Config {
   const port = integer(env, "PORT", 3000, 0, 65535);
@@ -243,5 +376,6 @@ export function loadConfig(env: Env = process.env): Config {
     auditChainKey: auditChainKey(env),
     dbStatementTimeoutMs: dbTimeout(env, "ATRIUM_DB_STATEMENT_TIMEOUT", "5s"),
     dbConnectTimeoutMs: dbTimeout(env, "ATRIUM_DB_CONNECT_TIMEOUT", "5s"),
+    socialProviders: Object.freeze(socialProviders(env)),
   });
 }

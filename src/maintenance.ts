@@ -4,6 +4,7 @@ import { deleteExpiredAccountTokens } from "./accounts/account-tokens.queries.js
 import { deleteStaleDevices } from "./accounts/known-devices.js";
 import { applyAuditRetention } from "./audit/audit-retention.js";
 import type { Deps } from "./deps.js";
+import { deleteExpiredOAuthFlows } from "./identities/identities.queries.js";
 import { deleteEmailsSentBefore } from "./mail/outbox.queries.js";
 import { deleteStaleRateLimits } from "./rate-limit/rate-limit.js";
 import { deleteExpiredSessions } from "./sessions/sessions.queries.js";
@@ -32,6 +33,7 @@ export async function sweepExpired(deps: Deps, embedded = false): Promise<void> 
   await deleteExpiredAccountTokens(deps.db, now);
   await deleteStaleRateLimits(deps.db, now, 24 * 60 * 60_000);
   await deleteStaleDevices(deps.db, now);
+  await deleteExpiredOAuthFlows(deps.db, now);
   await deleteEmailsSentBefore(deps.db, new Date(now.getTime() - KEEP_SENT_EMAIL_MS));
   if (embedded) await tidyEmbedded(deps);
 }

@@ -76,6 +76,16 @@ const verifyEmail = createRoute({
   validateSearch: tokenSearch,
   component: lazyRouteComponent(() => import("./pages/verify-email")),
 });
+/** Where a social sign-in that did not work ends, signed in or not. */
+const socialError = createRoute({
+  getParentRoute: () => root,
+  path: "/social-error",
+  validateSearch: (search: Record<string, unknown>): { reason?: string; intent?: string } => ({
+    ...(typeof search.reason === "string" ? { reason: search.reason } : {}),
+    ...(typeof search.intent === "string" ? { intent: search.intent } : {}),
+  }),
+  component: lazyRouteComponent(() => import("./pages/social-error")),
+});
 const invite = createRoute({
   getParentRoute: () => root,
   path: "/invite/$token",
@@ -159,6 +169,7 @@ const routeTree = root.addChildren([
   signedOut.addChildren([signIn, signUp, forgotPassword]),
   resetPassword,
   verifyEmail,
+  socialError,
   invite,
   signedIn.addChildren([
     welcome,

@@ -171,6 +171,27 @@ const EXPECTED: Record<AccountAction, Record<keyof typeof CALLERS, string>> = {
     "bound key": "forbidden",
     operator: "forbidden",
   },
+  "identities.list": {
+    "fresh session": "ok",
+    "stale session": "ok",
+    "unbound key": "ok",
+    "bound key": "forbidden",
+    operator: "forbidden",
+  },
+  "identities.link": {
+    "fresh session": "ok",
+    "stale session": "session_not_fresh",
+    "unbound key": "session_not_fresh",
+    "bound key": "session_not_fresh",
+    operator: "forbidden",
+  },
+  "identities.unlink": {
+    "fresh session": "ok",
+    "stale session": "session_not_fresh",
+    "unbound key": "session_not_fresh",
+    "bound key": "session_not_fresh",
+    operator: "forbidden",
+  },
   "organizations.create": {
     "fresh session": "ok",
     "stale session": "ok",

@@ -52,6 +52,11 @@ export const ACCOUNT_RULES = {
   "api_keys.list": { callers: PERSON, boundKeys: true, assurance: "signed_in" },
   "api_keys.create": { callers: SESSION, boundKeys: false, assurance: "fresh" },
   "api_keys.revoke": { callers: PERSON, boundKeys: false, assurance: "signed_in" },
+  // Social identities are ways into the account: attaching or removing one needs a recent
+  // proof from this very session, as a password change does.
+  "identities.list": { callers: PERSON, boundKeys: false, assurance: "signed_in" },
+  "identities.link": { callers: SESSION, boundKeys: false, assurance: "fresh" },
+  "identities.unlink": { callers: SESSION, boundKeys: false, assurance: "fresh" },
   "organizations.create": { callers: PERSON, boundKeys: false, assurance: "signed_in" },
   "operator.accounts": { callers: OPERATOR, boundKeys: false, assurance: "signed_in" },
   "operator.organizations": { callers: OPERATOR, boundKeys: false, assurance: "signed_in" },

@@ -5,10 +5,9 @@ import type { Api } from "../http/app-types.js";
 import { authOf } from "../http/authenticate.js";
 import { deviceCookieOf, setDeviceCookie } from "../http/device-cookie.js";
 import { metaOf } from "../http/request-meta.js";
-import { Json, NoBody, Redirect } from "../http/responses.js";
+import { Json, NoBody } from "../http/responses.js";
 import { Body, EmailField, NameField, PasswordField, TokenField } from "../http/schemas.js";
 import { clearSessionCookie, setSessionCookie } from "../http/session-cookie.js";
-import { fail } from "../lib/errors.js";
 import {
   changePassword,
   deleteAccount,
@@ -202,64 +201,6 @@ export function accountRoutes(api: Api, deps: Deps): void {
       return reply.code(204).send();
     },
   );
-
-  api.get(
-    "/auth/providers",
-    {
-      config: publicRoute,
-      schema: {
-        tags: ["auth"],
-        operationId: "listAuthProviders",
-        summary: "List the social sign-in providers",
-        description:
-          "Anyone may call it. The providers configured on this instance; changes nothing.",
-        response: {
-          200: Json(
-            "The configured providers.",
-            Type.Object({
-              items: Type.Array(Type.Object({ id: Type.String(), name: Type.String() })),
-            }),
-          ),
-        },
-      },
-    },
-    async () => ({ items: [] }),
-  );
-
-  // No social sign-in provider can be configured yet (the list above is empty), so both steps of
-  // the authorization code flow answer 404 for every provider; the routes still exist so that
-  // clients and the OpenAPI document see the contract's paths.
-  for (const step of ["start", "callback"] as const) {
-    api.get(
-      `/auth/oauth/:provider/${step}`,
-      {
-        config: publicRoute,
-        schema: {
-          tags: ["auth"],
-          operationId: step === "start" ? "startSocialSignIn" : "finishSocialSignIn",
-          summary:
-            step === "start"
-              ? "Start signing in with a social provider"
-              : "Finish signing in with a social provider",
-          description:
-            `Social sign-in, ${step === "start" ? "first" : "second"} step (redirects). Anyone ` +
-            "may call it; answers 404 `not_found` for a provider that is not configured.",
-          params: Type.Object({ provider: Type.String({ maxLength: 64 }) }),
-          response: {
-            302: Redirect(
-              step === "start"
-                ? "To the provider's authorization page."
-                : "Signed in (session cookie set); to the web console.",
-            ),
-          },
-          errors: ["not_found"],
-        },
-      },
-      async () => {
-        throw fail("not_found", "This sign-in provider is not configured.");
-      },
-    );
-  }
 
   api.get(
     "/me",

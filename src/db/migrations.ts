@@ -8,6 +8,7 @@ import * as m0006 from "./migrations/0006-known-devices.js";
 import * as m0007 from "./migrations/0007-audit-chain-key.js";
 import * as m0008 from "./migrations/0008-member-search-by-organization.js";
 import * as m0009 from "./migrations/0009-session-devices.js";
+import * as m0010 from "./migrations/0010-identities.js";
 
 /** Every migration, in order. A migration is never edited once released: add a new one. */
 const MIGRATIONS: ReadonlyArray<{ version: string; up: string }> = [
@@ -20,6 +21,7 @@ const MIGRATIONS: ReadonlyArray<{ version: string; up: string }> = [
   { version: "0007-audit-chain-key", up: m0007.up },
   { version: "0008-member-search-by-organization", up: m0008.up },
   { version: "0009-session-devices", up: m0009.up },
+  { version: "0010-identities", up: m0010.up },
 ];
 
 // Any constant works; it only has to be the same in every Atrium process.

@@ -170,6 +170,34 @@ export interface InvitationsTable {
   responded_at: Date | null;
 }
 
+export interface IdentitiesTable {
+  id: string;
+  user_id: string;
+  provider: string;
+  issuer: string;
+  subject: string;
+  email: string | null;
+  created_at: Date;
+  last_used_at: Date;
+}
+
+export type OAuthIntent = "sign-in" | "link" | "reauthenticate";
+
+export interface OAuthFlowsTable {
+  id: string;
+  state_hash: string;
+  browser_hash: string;
+  provider: string;
+  intent: OAuthIntent;
+  nonce: string;
+  code_verifier: string;
+  return_to: string;
+  session_id: string | null;
+  invitation_token_hash: string | null;
+  created_at: Date;
+  expires_at: Date;
+}
+
 export interface DB {
   users: UsersTable;
   sessions: SessionsTable;
@@ -184,6 +212,8 @@ export interface DB {
   audit_chains: AuditChainsTable;
   audit_prunes: AuditPrunesTable;
   known_devices: KnownDevicesTable;
+  identities: IdentitiesTable;
+  oauth_flows: OAuthFlowsTable;
 }
 
 export type UserRow = UsersTable;
@@ -195,3 +225,5 @@ export type InvitationRow = InvitationsTable;
 export type ApiKeyRow = ApiKeysTable;
 export type KnownDeviceRow = KnownDevicesTable;
 export type AuditEventRow = AuditEventsTable;
+export type IdentityRow = IdentitiesTable;
+export type OAuthFlowRow = OAuthFlowsTable;

@@ -46,6 +46,7 @@ export const CONSOLE_ROUTES = [
   "/forgot-password",
   "/reset-password",
   "/verify-email",
+  "/social-error",
   "/invite/:token",
   "/home",
   "/welcome",

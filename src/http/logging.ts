@@ -5,9 +5,12 @@ import pino, { type Logger } from "pino";
 // anything that long in a URL is treated as a secret.
 const SECRET_IN_URL = /([/=])(atr_)?[A-Za-z0-9_-]{32,}/g;
 
+// An OAuth callback's code and state are secrets of any length (GitHub's codes are 20 characters).
+const OAUTH_SECRET_IN_URL = /([?&](?:code|state)=)[^&#]*/g;
+
 /** A URL with every token-like segment and query value replaced, fit for a log line. */
 export function redactUrl(url: string): string {
-  return url.replace(SECRET_IN_URL, "$1[redacted]");
+  return url.replace(SECRET_IN_URL, "$1[redacted]").replace(OAUTH_SECRET_IN_URL, "$1[redacted]");
 }
 
 /** The application's logger: JSON lines, and no password, token, cookie or key in any of them. */

@@ -12,7 +12,9 @@ export type IdPrefix =
   | "evt"
   | "tok"
   | "msg"
-  | "dev";
+  | "dev"
+  | "idn"
+  | "flw";
 
 let lastTime = -1;
 let lastRandom = 0n;

@@ -51,6 +51,8 @@ export const POLICIES = {
   /** Generous enough for an office behind one address, tight enough to stop spraying. */
   signInPerAddress: { windowMs: 15 * MINUTE, free: 50, max: 200, maxDelayMs: 15 * MINUTE },
   signUpPerAddress: { windowMs: HOUR, free: 30, max: 30, maxDelayMs: HOUR },
+  /** Social sign-in: every start and every failed callback (each start writes a flow record). */
+  socialSignInPerAddress: budget(60, 15 * MINUTE),
   /** Guessing reset, verification and invitation tokens. */
   tokenPerAddress: { windowMs: 15 * MINUTE, free: 30, max: 60, maxDelayMs: 15 * MINUTE },
   /** Mail bombing: reset and verification emails to one account. */

@@ -44,12 +44,17 @@ function expiryFor(deps: Deps, createdAt: Date, now: Date): Date {
   );
 }
 
-/** Creates a session for a user who just authenticated; the token goes only into the cookie. */
+/**
+ * Creates a session for a user who just authenticated; the token goes only into the cookie.
+ * `authenticatedAt` is when they proved who they are, if earlier than now (a social provider's
+ * `auth_time`): freshness counts from it.
+ */
 export async function startSession(
   deps: Deps,
   tx: Tx,
   userId: string,
   meta: RequestMeta,
+  authenticatedAt: Date = meta.now,
 ): Promise<IssuedSession> {
   const token = newToken();
   const expiresAt = expiryFor(deps, meta.now, meta.now);
@@ -60,7 +65,7 @@ export async function startSession(
     token_hash: hashToken(token),
     user_id: userId,
     created_at: meta.now,
-    authenticated_at: meta.now,
+    authenticated_at: authenticatedAt,
     renewed_at: meta.now,
     expires_at: expiresAt,
     last_active_at: meta.now,
@@ -154,12 +159,13 @@ export async function renewSessionAuthentication(
   tx: Tx,
   state: SessionCaller,
   now: Date,
+  authenticatedAt: Date = now,
 ): Promise<IssuedSession> {
   const token = newToken();
   const expiresAt = expiryFor(deps, state.session.createdAt, now);
   const found = await updateSession(tx.db, state.session.id, {
     token_hash: hashToken(token),
-    authenticated_at: now,
+    authenticated_at: authenticatedAt,
     renewed_at: now,
     expires_at: expiresAt,
     last_active_at: now,

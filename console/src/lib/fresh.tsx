@@ -42,9 +42,12 @@ async function reauthenticateWithApi(password: string): Promise<void> {
 export function FreshSessionProvider({
   children,
   reauthenticate = reauthenticateWithApi,
+  otherWays,
 }: {
   children: ReactNode;
   reauthenticate?: (password: string) => Promise<void>;
+  /** Other ways to confirm (a linked social provider), shown under the password. */
+  otherWays?: ReactNode;
 }) {
   const [waiting, setWaiting] = useState<Waiting | null>(null);
   const [password, setPassword] = useState("");
@@ -129,6 +132,7 @@ export function FreshSessionProvider({
               Confirm
             </Button>
           </div>
+          {otherWays}
         </Form>
       </Dialog>
     </FreshContext.Provider>

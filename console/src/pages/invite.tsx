@@ -6,6 +6,7 @@ import { meQuery, organizationsQuery } from "../lib/session";
 import { Banner } from "../ui/Banner";
 import { Button } from "../ui/Button";
 import { LinkPage } from "./link-page";
+import { SocialButtons } from "./social-sign-in";
 
 /**
  * An invitation link: signed out, it offers to sign up (with the invitation) or sign in and come
@@ -98,6 +99,7 @@ export default function Invite() {
           >
             Sign in to accept
           </Link>
+          <SocialButtons invitation={token} returnTo="/home" />
         </div>
       )}
     </LinkPage>

@@ -19,6 +19,7 @@ import { Dialog } from "../ui/Dialog";
 import { FormField } from "../ui/FormField";
 import { Menu, MenuItem, MenuSeparator } from "../ui/Menu";
 import { Toasts, toast } from "../ui/Toast";
+import { ConfirmWithProvider } from "./social-buttons";
 
 const ROLE = { owner: "Owner", admin: "Admin", member: "Member" } as const;
 
@@ -28,7 +29,7 @@ export default function Shell() {
   const [creating, setCreating] = useState(false);
   if (!me) return null;
   return (
-    <FreshSessionProvider>
+    <FreshSessionProvider otherWays={<ConfirmWithProvider />}>
       <div className="flex min-h-screen w-full flex-col md:flex-row">
         <aside className="flex flex-row items-center justify-between gap-2 border-b border-slate-200 bg-white px-3 py-2 md:w-64 md:flex-col md:items-stretch md:border-r md:border-b-0 md:py-4">
           <div className="flex min-w-0 flex-col gap-1">

@@ -8,6 +8,7 @@ import { meQuery, safeRedirect } from "../lib/session";
 import { Banner } from "../ui/Banner";
 import { Button } from "../ui/Button";
 import { FormField } from "../ui/FormField";
+import { SocialButtons } from "./social-sign-in";
 
 const schema = z.object({
   email: required("Enter your email address."),
@@ -57,6 +58,7 @@ export default function SignIn() {
           Sign in
         </Button>
       </Form>
+      <SocialButtons returnTo={safeRedirect(search.redirect) ?? undefined} />
       <p className="mt-6 text-center text-sm text-slate-700">
         New to Atrium?{" "}
         <Link to="/sign-up" className="font-medium text-brand-700 underline">

@@ -8,6 +8,7 @@ import { meQuery } from "../lib/session";
 import { Banner } from "../ui/Banner";
 import { Button } from "../ui/Button";
 import { FormField } from "../ui/FormField";
+import { SocialButtons } from "./social-sign-in";
 
 const schema = z.object({
   name: required("Enter your name."),
@@ -61,6 +62,7 @@ export default function SignUp() {
           Sign up
         </Button>
       </Form>
+      <SocialButtons invitation={invitation} returnTo={invitation ? "/home" : "/welcome"} />
       <p className="mt-6 text-center text-sm text-slate-700">
         Already have an account?{" "}
         <Link to="/" className="font-medium text-brand-700 underline">

@@ -9,6 +9,7 @@ import { Button } from "../../ui/Button";
 import { Checkbox } from "../../ui/Checkbox";
 import { FormField } from "../../ui/FormField";
 import { toast } from "../../ui/Toast";
+import { LinkedAccounts } from "./linked-accounts";
 
 const schema = z.object({
   currentPassword: atLeast(1, "Enter your current password."),
@@ -41,39 +42,42 @@ export default function Security() {
     },
   );
   return (
-    <section aria-labelledby="security-password" className="flex max-w-lg flex-col gap-4">
-      <h2 id="security-password" className="text-lg font-semibold">
-        Password
-      </h2>
-      <Form onSubmit={onSubmit} className="flex flex-col gap-4" validationBehavior="aria">
-        {formError && <Banner tone="error">{formError}</Banner>}
-        <FormField
-          control={form.control}
-          name="currentPassword"
-          label="Current password"
-          type="password"
-          autoComplete="current-password"
-        />
-        <FormField
-          control={form.control}
-          name="newPassword"
-          label="New password"
-          type="password"
-          autoComplete="new-password"
-        />
-        <Controller
-          control={form.control}
-          name="revokeOtherSessions"
-          render={({ field }) => (
-            <Checkbox isSelected={field.value} onChange={field.onChange} name={field.name}>
-              Sign out of other devices
-            </Checkbox>
-          )}
-        />
-        <Button type="submit" pending={pending} className="self-start">
-          Change password
-        </Button>
-      </Form>
-    </section>
+    <>
+      <section aria-labelledby="security-password" className="flex max-w-lg flex-col gap-4">
+        <h2 id="security-password" className="text-lg font-semibold">
+          Password
+        </h2>
+        <Form onSubmit={onSubmit} className="flex flex-col gap-4" validationBehavior="aria">
+          {formError && <Banner tone="error">{formError}</Banner>}
+          <FormField
+            control={form.control}
+            name="currentPassword"
+            label="Current password"
+            type="password"
+            autoComplete="current-password"
+          />
+          <FormField
+            control={form.control}
+            name="newPassword"
+            label="New password"
+            type="password"
+            autoComplete="new-password"
+          />
+          <Controller
+            control={form.control}
+            name="revokeOtherSessions"
+            render={({ field }) => (
+              <Checkbox isSelected={field.value} onChange={field.onChange} name={field.name}>
+                Sign out of other devices
+              </Checkbox>
+            )}
+          />
+          <Button type="submit" pending={pending} className="self-start">
+            Change password
+          </Button>
+        </Form>
+      </section>
+      <LinkedAccounts />
+    </>
   );
 }
