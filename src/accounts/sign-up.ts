@@ -1,32 +1,19 @@
-import { recordAuditEvent, userActor } from "../audit/audit-events.js";
 import { isUniqueViolation } from "../db/errors.js";
 import { transaction } from "../db/transaction.js";
 import type { Deps } from "../deps.js";
 import { domainAllowed } from "../invitations/invitation.js";
-import { findLiveInvitation, joinThroughInvitation } from "../invitations/respond-to-invitation.js";
+import { findLiveInvitation } from "../invitations/respond-to-invitation.js";
 import { requireDisplayName } from "../lib/display-name.js";
 import { fail } from "../lib/errors.js";
 import { newId } from "../lib/ids.js";
 import type { RequestMeta } from "../lib/request-meta.js";
-import { enqueueEmail } from "../mail/outbox.js";
-import { verificationEmail } from "../mail/templates.js";
-import {
-  insertOrganization,
-  recordOrganizationCreated,
-} from "../organizations/organizations.service.js";
 import { POLICIES, perAddress, requireAttempt } from "../rate-limit/rate-limit.js";
 import { type IssuedSession, startSession } from "../sessions/sessions.service.js";
-import { accountLink, requireEmail, requireStrongPassword } from "./account-input.js";
-import { issueAccountToken } from "./account-tokens.js";
-import { findUserByCanonicalEmail, insertUser } from "./accounts.queries.js";
+import { requireEmail, requireStrongPassword } from "./account-input.js";
+import { findUserByCanonicalEmail } from "./accounts.queries.js";
 import { type IssuedDevice, rememberDevice } from "./known-devices.js";
+import { createAccount } from "./new-account.js";
 import { toUser, type User } from "./user.js";
-
-/** "{Name}'s Organization", within the 100 characters a name may have. */
-export function personalOrganizationName(name: string): string {
-  const suffix = "'s Organization";
-  return [...name].slice(0, 100 - suffix.length).join("") + suffix;
-}
 
 export interface SignUpInput {
   email: string;
@@ -98,36 +85,9 @@ export async function signUp(
         created_at: meta.now,
         updated_at: meta.now,
       };
-      await insertUser(tx.db, row);
-      const actor = userActor(row);
-      await recordAuditEvent(tx, meta, {
-        action: "user.signed_up",
-        actor,
-        subjectUserId: row.id,
-        target: { type: "user", id: row.id },
-        metadata: invitation ? { invitationId: invitation.id } : {},
-      });
+      await createAccount(deps, tx, row, meta, { invitation });
       const session = await startSession(deps, tx, row.id, meta);
       const device = await rememberDevice(tx.db, row.id, meta.now);
-      if (invitation) await joinThroughInvitation(tx, invitation, row, meta);
-      if (config.personalOrgs) {
-        const personal = await insertOrganization(
-          tx,
-          { name: personalOrganizationName(name), ownerUserId: row.id },
-          meta.now,
-        );
-        await recordOrganizationCreated(tx, meta, personal, actor, row.id);
-      }
-      if (!row.email_verified_at) {
-        const token = await issueAccountToken(tx.db, {
-          userId: row.id,
-          purpose: "email_verification",
-          email,
-          now: meta.now,
-        });
-        const link = accountLink(config, "verify-email", token);
-        await enqueueEmail(tx, verificationEmail(email, name, link), meta.now);
-      }
       return { user: toUser(row), session, device };
     });
   } catch (error) {

@@ -1,11 +1,5 @@
-import { accountLink } from "../accounts/account-input.js";
-import { issueAccountToken } from "../accounts/account-tokens.js";
-import {
-  findUserByCanonicalEmail,
-  findUserById,
-  insertUser,
-} from "../accounts/accounts.queries.js";
-import { personalOrganizationName } from "../accounts/sign-up.js";
+import { findUserByCanonicalEmail, findUserById } from "../accounts/accounts.queries.js";
+import { createAccount } from "../accounts/new-account.js";
 import { type Actor, recordAuditEvent, userActor } from "../audit/audit-events.js";
 import { isUniqueViolation } from "../db/errors.js";
 import type { OAuthFlowRow, UserRow } from "../db/schema.js";
@@ -18,18 +12,11 @@ import {
   type InvitationWithOrganization,
   listInvitationsForEmail,
 } from "../invitations/invitations.queries.js";
-import { joinThroughInvitation } from "../invitations/respond-to-invitation.js";
 import { requireDisplayName } from "../lib/display-name.js";
 import { checkEmail } from "../lib/email-address.js";
 import { newId } from "../lib/ids.js";
 import type { RequestMeta } from "../lib/request-meta.js";
-import { enqueueEmail } from "../mail/outbox.js";
-import { verificationEmail } from "../mail/templates.js";
 import { signIns } from "../metrics/metrics.js";
-import {
-  insertOrganization,
-  recordOrganizationCreated,
-} from "../organizations/organizations.service.js";
 import { type IssuedSession, startSession } from "../sessions/sessions.service.js";
 import { findIdentity, insertIdentity, touchIdentity } from "./identities.queries.js";
 import type { ProviderProfile, SocialProvider } from "./providers.js";
@@ -239,18 +226,9 @@ async function socialSignUp(
         created_at: meta.now,
         updated_at: meta.now,
       };
-      await insertUser(tx.db, row);
-      const actor = userActor(row);
-      await recordAuditEvent(tx, meta, {
-        action: "user.signed_up",
-        actor,
-        subjectUserId: row.id,
-        target: { type: "user", id: row.id },
-        metadata: {
-          method: "social",
-          provider: provider.id,
-          ...(invitation ? { invitationId: invitation.id } : {}),
-        },
+      const actor = await createAccount(deps, tx, row, meta, {
+        invitation,
+        metadata: { method: "social", provider: provider.id },
       });
       await linkIdentity(tx, row, provider, profile, meta, actor, "sign_up");
       const session = await startSession(
@@ -260,28 +238,6 @@ async function socialSignUp(
         meta,
         authenticatedAtOf(profile, meta.now),
       );
-      if (invitation) await joinThroughInvitation(tx, invitation, row, meta);
-      if (config.personalOrgs) {
-        const personal = await insertOrganization(
-          tx,
-          { name: personalOrganizationName(name), ownerUserId: row.id },
-          meta.now,
-        );
-        await recordOrganizationCreated(tx, meta, personal, actor, row.id);
-      }
-      if (!row.email_verified_at) {
-        const token = await issueAccountToken(tx.db, {
-          userId: row.id,
-          purpose: "email_verification",
-          email: row.email,
-          now: meta.now,
-        });
-        await enqueueEmail(
-          tx,
-          verificationEmail(row.email, name, accountLink(config, "verify-email", token)),
-          meta.now,
-        );
-      }
       return { session, userId: row.id, outcome: "signed_up" as const };
     });
   } catch (error) {
