@@ -50,6 +50,10 @@ describe("social sign-in in the browser", () => {
     await page.getByRole("listitem").filter({ hasText: "Test IdP" }).waitFor();
     await page.getByRole("button", { name: "Disconnect" }).waitFor();
     await page.getByRole("link", { name: "Connect Test IdP" }).waitFor();
+    // No password to change: the page offers to set one through an emailed link instead.
+    expect(await page.getByLabel("Current password").count()).toBe(0);
+    await page.getByRole("button", { name: "Email me a link to set a password" }).click();
+    await page.getByText("Check your email for the link to set a password.").waitFor();
     expect(await axeViolations(page)).toEqual([]);
     await context.close();
   });

@@ -10,6 +10,8 @@ export interface CallerAccount {
   email: string;
   name: string;
   emailVerifiedAt: Date | null;
+  /** False for an account made by social sign-in that has not set a password yet. */
+  hasPassword: boolean;
   createdAt: Date;
 }
 
@@ -66,6 +68,7 @@ export function callerAccountOf(row: {
   email: string;
   name: string;
   email_verified_at: Date | null;
+  has_password: boolean;
   user_created_at: Date;
 }): CallerAccount {
   return {
@@ -73,6 +76,7 @@ export function callerAccountOf(row: {
     email: row.email,
     name: row.name,
     emailVerifiedAt: row.email_verified_at,
+    hasPassword: row.has_password,
     createdAt: row.user_created_at,
   };
 }

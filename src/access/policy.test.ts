@@ -23,6 +23,7 @@ const account: CallerAccount = {
   email: "ada@example.com",
   name: "Ada",
   emailVerifiedAt: NOW,
+  hasPassword: true,
   createdAt: NOW,
 };
 

@@ -12,7 +12,7 @@ import { endUserSessions } from "../sessions/sessions.service.js";
 import { requireEmail } from "./account-input.js";
 import { voidAccountTokens } from "./account-tokens.js";
 import { findUserByCanonicalEmail, listUsers, updateUser } from "./accounts.queries.js";
-import { toAccountSummary } from "./user.js";
+import { toAccountSummary, withPasswordFlag } from "./user.js";
 
 /** Operator actions: what `atrium users …` and `atrium sessions …` do. */
 
@@ -45,7 +45,7 @@ export async function showAccount(deps: Deps, caller: Caller, email: string) {
     countUserSessions(deps.db, user.id),
     countLiveUserApiKeys(deps.db, user.id),
   ]);
-  return { ...toAccountSummary(user), organizations, sessions, apiKeys: keys };
+  return { ...toAccountSummary(withPasswordFlag(user)), organizations, sessions, apiKeys: keys };
 }
 
 /**
@@ -96,7 +96,7 @@ export async function setAccountDisabled(
       now,
     );
     return {
-      ...toAccountSummary(updated),
+      ...toAccountSummary(withPasswordFlag(updated)),
       sessionsRevoked: ended.length,
       apiKeysRevoked: revokedKeys.length,
     };

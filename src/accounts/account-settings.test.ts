@@ -42,6 +42,7 @@ describe("GET /me and PATCH /me", () => {
       email,
       name,
       emailVerified: false,
+      hasPassword: true,
       createdAt: expect.stringMatching(/Z$/),
     });
     const anonymous = await t.client().get("/me");

@@ -24,7 +24,7 @@ import {
 import { requireStrongPassword } from "./account-input.js";
 import { voidAccountTokens } from "./account-tokens.js";
 import { deleteUser, findUserById, updateUser } from "./accounts.queries.js";
-import { toUser, type User } from "./user.js";
+import { toUser, type User, withPasswordFlag } from "./user.js";
 
 /** The counter of password confirmations (a password reset clears it too). */
 export function passwordConfirmationKey(userId: string): string {
@@ -110,7 +110,7 @@ export async function updateProfile(
         metadata: { fields: ["name"] },
       });
     }
-    return toUser(user);
+    return toUser(withPasswordFlag(user));
   });
 }
 

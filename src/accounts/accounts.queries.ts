@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from "kysely";
+import { type Kysely, sql, type Transaction } from "kysely";
 import type { DB, UserRow } from "../db/schema.js";
 
 type Executor = Kysely<DB> | Transaction<DB>;
@@ -118,7 +118,15 @@ export function listUsers(
 ) {
   let query = db
     .selectFrom("users")
-    .select(["id", "email", "name", "email_verified_at", "disabled_at", "created_at"]);
+    .select([
+      "id",
+      "email",
+      "name",
+      "email_verified_at",
+      "disabled_at",
+      "created_at",
+      sql<boolean>`password_hash is not null`.as("has_password"),
+    ]);
   if (options.q) {
     const pattern = `%${options.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     query = query.where((eb) =>

@@ -2,6 +2,7 @@ import { revokeAllUserApiKeys } from "../api-keys/api-keys.queries.js";
 import { recordAuditEvent, userActor } from "../audit/audit-events.js";
 import { transaction } from "../db/transaction.js";
 import type { Deps } from "../deps.js";
+import { deleteUserIdentities } from "../identities/identities.queries.js";
 import { fail } from "../lib/errors.js";
 import type { RequestMeta } from "../lib/request-meta.js";
 import { enqueueEmail } from "../mail/outbox.js";
@@ -122,6 +123,20 @@ export async function confirmPasswordReset(
     });
     const ended = await endUserSessions(deps, tx, user.id);
     const revokedKeys = await revokeAllUserApiKeys(tx.db, user.id, meta.now);
+    // Nor a linked identity, while the address was unproven: someone who signed up with this
+    // address and linked their own provider account must not sign in with it after the
+    // mailbox's owner takes the account back. Identities linked under a verified address stay.
+    if (!owner.email_verified_at) {
+      for (const identity of await deleteUserIdentities(tx.db, user.id)) {
+        await recordAuditEvent(tx, meta, {
+          action: "identity.unlinked",
+          actor: userActor(user),
+          subjectUserId: user.id,
+          target: { type: "identity", id: identity.id },
+          metadata: { provider: identity.provider, reason: "password_reset" },
+        });
+      }
+    }
     await enqueueEmail(tx, passwordChangedNotice(user.email, user.name, "reset"), meta.now);
     await recordAuditEvent(tx, meta, {
       action: "user.password_reset",

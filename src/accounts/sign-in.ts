@@ -9,7 +9,7 @@ import { type IssuedSession, startSession } from "../sessions/sessions.service.j
 import { requireEmail } from "./account-input.js";
 import { findUserByCanonicalEmail } from "./accounts.queries.js";
 import { type IssuedDevice, recognizeDevice, rememberDevice } from "./known-devices.js";
-import { toUser, type User } from "./user.js";
+import { toUser, type User, withPasswordFlag } from "./user.js";
 
 const INVALID = "The email address or password is incorrect.";
 
@@ -103,6 +103,6 @@ export async function signIn(
       subjectUserId: user.id,
       metadata: { method: "password" },
     });
-    return { user: toUser(user), session, device: remembered };
+    return { user: toUser(withPasswordFlag(user)), session, device: remembered };
   });
 }

@@ -13,7 +13,7 @@ import { requireEmail, requireStrongPassword } from "./account-input.js";
 import { findUserByCanonicalEmail } from "./accounts.queries.js";
 import { type IssuedDevice, rememberDevice } from "./known-devices.js";
 import { createAccount } from "./new-account.js";
-import { toUser, type User } from "./user.js";
+import { toUser, type User, withPasswordFlag } from "./user.js";
 
 export interface SignUpInput {
   email: string;
@@ -88,7 +88,7 @@ export async function signUp(
       await createAccount(deps, tx, row, meta, { invitation });
       const session = await startSession(deps, tx, row.id, meta);
       const device = await rememberDevice(tx.db, row.id, meta.now);
-      return { user: toUser(row), session, device };
+      return { user: toUser(withPasswordFlag(row)), session, device };
     });
   } catch (error) {
     if (isUniqueViolation(error, "users_email_canonical_key")) {

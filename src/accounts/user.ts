@@ -8,6 +8,11 @@ export const UserSchema = Type.Object(
     email: Type.String(),
     name: Type.String(),
     emailVerified: Type.Boolean(),
+    hasPassword: Type.Boolean({
+      description:
+        "Whether the account has a password. One made by social sign-in has none until it sets " +
+        "one through the password reset flow.",
+    }),
     createdAt: Type.String({ format: "date-time" }),
   },
   { $id: "User" },
@@ -15,15 +20,25 @@ export const UserSchema = Type.Object(
 export type User = Static<typeof UserSchema>;
 
 export function toUser(
-  row: Pick<UserRow, "id" | "email" | "name" | "email_verified_at" | "created_at">,
+  row: Pick<UserRow, "id" | "email" | "name" | "email_verified_at" | "created_at"> & {
+    has_password: boolean;
+  },
 ): User {
   return {
     id: row.id,
     email: row.email,
     name: row.name,
     emailVerified: row.email_verified_at !== null,
+    hasPassword: row.has_password,
     createdAt: row.created_at.toISOString(),
   };
+}
+
+/** A full account row, as `toUser` reads it: whether a password is set, never the hash. */
+export function withPasswordFlag<Row extends Pick<UserRow, "password_hash">>(
+  row: Row,
+): Row & { has_password: boolean } {
+  return { ...row, has_password: row.password_hash !== null };
 }
 
 /** The caller's account from its cached copy (no read), through the same mapping. */
@@ -32,11 +47,13 @@ export function toCurrentUser(user: {
   email: string;
   name: string;
   emailVerifiedAt: Date | null;
+  hasPassword: boolean;
   createdAt: Date;
 }): User {
   return toUser({
     ...user,
     email_verified_at: user.emailVerifiedAt,
+    has_password: user.hasPassword,
     created_at: user.createdAt,
   });
 }

@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from "kysely";
+import { type Kysely, sql, type Transaction } from "kysely";
 import type { ApiKeyRow, DB } from "../db/schema.js";
 
 type Executor = Kysely<DB> | Transaction<DB>;
@@ -25,6 +25,7 @@ export function findApiKeyWithUser(db: Executor, secretHash: string) {
       "u.email_verified_at",
       "u.disabled_at",
       "u.created_at as user_created_at",
+      sql<boolean>`u.password_hash is not null`.as("has_password"),
     ])
     .where("k.secret_hash", "=", secretHash)
     .executeTakeFirst();

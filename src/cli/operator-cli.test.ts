@@ -148,6 +148,7 @@ describe("on a database no server holds", () => {
       email: ALICE,
       name: "Alice Operator",
       emailVerified: false,
+      hasPassword: true,
       disabled: false,
       createdAt: expect.stringMatching(/Z$/),
     });

@@ -914,6 +914,8 @@ export interface components {
             email: string;
             name: string;
             emailVerified: boolean;
+            /** @description Whether the account has a password. One made by social sign-in has none until it sets one through the password reset flow. */
+            hasPassword: boolean;
             /** Format: date-time */
             createdAt: string;
         };

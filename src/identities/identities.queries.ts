@@ -82,6 +82,11 @@ export function lockUserIdentities(db: Transaction<DB>, userId: string): Promise
     .execute();
 }
 
+/** Deletes every identity of the account; returns what was deleted. */
+export function deleteUserIdentities(db: Executor, userId: string): Promise<IdentityRow[]> {
+  return db.deleteFrom("identities").where("user_id", "=", userId).returningAll().execute();
+}
+
 export async function deleteIdentity(db: Executor, userId: string, id: string): Promise<boolean> {
   const deleted = await db
     .deleteFrom("identities")

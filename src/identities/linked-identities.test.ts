@@ -145,6 +145,8 @@ describe("DELETE /me/identities/{id}", () => {
     expect((await b.client.delete(`/me/identities/${second?.id}`)).status).toBe(204);
     expect(await events(userId, "identity.unlinked")).toHaveLength(1);
 
+    // The account says it has no password, so that the console offers to set one.
+    expect((await b.client.get("/me")).body.hasPassword).toBe(false);
     // A password through the reset flow is a way in: the last identity may go then.
     await t.client().post("/auth/password-reset", { email: someone.email });
     await t.flushMail();
@@ -159,8 +161,42 @@ describe("DELETE /me/identities/{id}", () => {
       (await signedIn.post("/auth/sign-in", { email: someone.email, password: STRONG_PASSWORD }))
         .status,
     ).toBe(200);
+    expect((await signedIn.get("/me")).body.hasPassword).toBe(true);
     expect((await signedIn.delete(`/me/identities/${first?.id}`)).status).toBe(204);
     expect(await identitiesOf(signedIn)).toEqual([]);
+  });
+
+  it("drops identities linked while the address was unproven when the mailbox's owner resets the password", async () => {
+    // Someone signs up with another person's address, and links their own provider account.
+    const squatter = await signUpUser(t);
+    const squattersOwn = person();
+    const linking = new SocialBrowser(t, squatter.client);
+    expect(redirectedTo(await linking.signIn("idp", { intent: "link" }))).toBe("/");
+    expect(await identitiesOf(squatter.client)).toHaveLength(1);
+
+    // The address's owner takes the account back through the reset link.
+    await t.client().post("/auth/password-reset", { email: squatter.email });
+    await t.flushMail();
+    const reset = await t.client().post("/auth/password-reset/confirm", {
+      token: t.mailbox.tokenFor(squatter.email, "reset-password"),
+      password: STRONG_PASSWORD,
+    });
+    expect(reset.status).toBe(204);
+    const owner = t.client();
+    await owner.post("/auth/sign-in", { email: squatter.email, password: STRONG_PASSWORD });
+    expect(await identitiesOf(owner)).toEqual([]);
+    expect(await events(squatter.user.id, "identity.unlinked")).toEqual([
+      expect.objectContaining({
+        metadata: { provider: "idp", reason: "password_reset" },
+      }),
+    ]);
+
+    // The squatter's provider account no longer leads into it.
+    idp.nextLogin = { sub: squattersOwn.sub };
+    const again = new SocialBrowser(t, t.client());
+    await again.signIn("idp");
+    const me = await again.client.get("/me");
+    expect(me.body.id).not.toBe(squatter.user.id);
   });
 
   it("answers 404 for another account's identity and changes nothing", async () => {

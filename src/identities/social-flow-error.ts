@@ -11,6 +11,7 @@ export type SocialFailure =
   | "account_disabled"
   | "link_required"
   | "email_required"
+  | "email_not_verified"
   | "identity_taken"
   | "identity_not_linked"
   | "signup_disabled"

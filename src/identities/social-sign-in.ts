@@ -208,6 +208,17 @@ async function socialSignUp(
       "This organization no longer accepts members from this email domain.",
     );
   }
+  // An account is made only for a proven address: proven by the provider, or by the emailed
+  // invitation's link. One made for an unproven address would be claimed later by the
+  // mailbox's owner (through a verification or reset link) with the identity that made it,
+  // perhaps an impostor's, still linked: pre-account hijacking.
+  if (!profile.emailVerified && invitation?.delivery !== "email") {
+    throw socialFail(
+      "email_not_verified",
+      "The provider does not say this email address is verified. Verify it there, or sign up " +
+        "with a password.",
+    );
+  }
   const name = nameFor(profile, checked.email);
   try {
     return await transaction(deps.db, async (tx) => {

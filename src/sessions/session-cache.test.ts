@@ -47,6 +47,7 @@ function stateOf(sessionId: string, userId: string, name = "Ada"): SessionCaller
       email: `${userId}@example.com`,
       name,
       emailVerifiedAt: null,
+      hasPassword: true,
       createdAt: at,
     },
   };

@@ -25,6 +25,7 @@ export function findSessionWithUser(db: Executor, tokenHash: string) {
       "u.email_verified_at",
       "u.disabled_at",
       "u.created_at as user_created_at",
+      sql<boolean>`u.password_hash is not null`.as("has_password"),
     ])
     .where("s.token_hash", "=", tokenHash)
     .executeTakeFirst();

@@ -12,6 +12,8 @@ const MESSAGES: Record<string, string> = {
   link_required:
     "An account with this email address already exists. Sign in with its password, then connect this provider from your account settings.",
   email_required: "The provider did not share an email address, which a new account needs.",
+  email_not_verified:
+    "Your provider does not say that your email address is verified. Verify it with the provider and try again, or sign up with an email and password.",
   identity_taken: "This provider account is already connected to another Atrium account.",
   identity_not_linked:
     "This provider account is not connected to the account you are signed in to.",
