@@ -79,7 +79,10 @@ export async function finishOAuthFlow(
       await linkToSession(deps, provider, profile, session, meta);
       return { location };
     }
-    return { location, session: await reauthenticate(deps, provider, profile, session, meta) };
+    return {
+      location,
+      session: await reauthenticate(deps, provider, profile, session, flow.created_at, meta),
+    };
   } catch (error) {
     const failure = failureOf(error);
     await recordFailure(deps, provider, failure, flow, caller, meta);
@@ -117,15 +120,21 @@ async function linkToSession(
   });
 }
 
+/** How far the provider's clock may be behind ours when it dates a sign-in. */
+const PROVIDER_CLOCK_SKEW_MS = 2 * 60_000;
+
 /**
  * Makes the session fresh again through a linked provider (how a password-less account proves
- * itself): freshness counts from the provider's `auth_time` when it gives one.
+ * itself). Only a sign-in that the provider dates (`auth_time`) at or after this flow began
+ * counts: a browser still signed in to the provider, a provider that ignores `prompt=login`,
+ * or one that dates nothing (GitHub) proves nobody is at the keyboard now.
  */
 async function reauthenticate(
   deps: Deps,
   provider: SocialProvider,
   profile: ProviderProfile,
   caller: PersonCaller,
+  startedAt: Date,
   meta: RequestMeta,
 ): Promise<IssuedSession> {
   const state = permit(deps, caller, "session.reauthenticate", meta.now);
@@ -134,6 +143,15 @@ async function reauthenticate(
     throw socialFail(
       "identity_not_linked",
       "This identity is not linked to the signed-in account.",
+    );
+  }
+  if (
+    !profile.authTime ||
+    profile.authTime.getTime() < startedAt.getTime() - PROVIDER_CLOCK_SKEW_MS
+  ) {
+    throw socialFail(
+      "session_not_fresh",
+      "The provider did not confirm a new sign-in; confirm with your password instead.",
     );
   }
   return transaction(deps.db, async (tx) => {
@@ -177,6 +195,13 @@ function failureOf(error: unknown): Failure {
     return {
       error: socialFail(error.reason, "The provider did not complete the sign-in."),
       providerError: error.providerError,
+    };
+  }
+  // An invitation revoked or used while the person was at the provider.
+  if (error instanceof AppError && error.code === "not_found") {
+    return {
+      error: socialFail("invitation_invalid", "This invitation is no longer valid."),
+      providerError: undefined,
     };
   }
   if (error instanceof AppError && PASSED_THROUGH.has(error.code)) {

@@ -233,11 +233,21 @@ describe("re-authenticating a password-less account through its provider", () =>
     expect((await b.client.delete("/me")).status).toBe(204);
   });
 
-  it("stays stale when the provider says the person authenticated long ago", async () => {
+  it("stays stale when the provider dates the sign-in before the request (no new sign-in there)", async () => {
     const { someone, b } = await socialAccount(nowS() - 2 * HOUR_S);
     idp.nextLogin = { sub: someone.sub, authTime: nowS() - 3 * HOUR_S };
-    expect(redirectedTo(await b.signIn("idp", { intent: "reauthenticate" }))).toBe("/");
+    expect(failureReason(await b.signIn("idp", { intent: "reauthenticate" }))).toBe(
+      "session_not_fresh",
+    );
     expect((await b.client.delete("/me")).body.error.code).toBe("session_not_fresh");
+  });
+
+  it("asks the provider for a new, dated sign-in", async () => {
+    const { b } = await socialAccount(nowS() - 2 * HOUR_S);
+    const started = await b.start("idp", { intent: "reauthenticate" });
+    const url = new URL(String(started.headers.location));
+    expect(url.searchParams.get("prompt")).toBe("login");
+    expect(url.searchParams.get("max_age")).toBe("0");
   });
 
   it("refuses an identity that is not the account's", async () => {

@@ -98,7 +98,10 @@ describe("the callback refuses what it did not start", () => {
     person();
     const victim = browser();
     const url = await callbackUrlFor(victim);
+    // The attacker holds a flow cookie of its own, valid for a flow it started itself.
     const attacker = browser();
+    await attacker.start("idp");
+    expect(attacker.flowCookie).toBeDefined();
     expect(failureReason(await attacker.callback(url))).toBe("invalid_state");
     // The flow was not burnt by the attempt: its own browser still completes it.
     expect(redirectedTo(await victim.callback(url))).toBe("/");

@@ -54,17 +54,23 @@ function bodyOf(cause: unknown): { error?: unknown } | undefined {
   return (cause as { body?: { error?: unknown } } | undefined)?.body;
 }
 
+/** A provider's error code as recorded: OAuth's codes are short and `[a-z_]`; anything else is "other". */
+function errorCodeOf(code: string): string {
+  return /^[a-z_]{1,64}$/.test(code) ? code : "other";
+}
+
 /** The error openid-client raised, as a reason and the provider's code (never a token). */
 function providerErrorOf(error: unknown): ProviderError {
   if (error instanceof ProviderError) return error;
   if (error instanceof oidc.AuthorizationResponseError || error instanceof oidc.ResponseBodyError) {
-    return new ProviderError("oauth_error", error.error, error.message);
+    // The callback's `?error=` is anyone's text: only a code-like excerpt reaches the audit log.
+    return new ProviderError("oauth_error", errorCodeOf(error.error), error.message);
   }
   if (error instanceof oidc.ClientError) {
     // GitHub answers token errors with HTTP 200 and an `error` field: the body is not a token.
     const body = bodyOf(error.cause) ?? bodyOf((error.cause as { cause?: unknown })?.cause);
     if (typeof body?.error === "string") {
-      return new ProviderError("oauth_error", body.error.slice(0, 64), error.message);
+      return new ProviderError("oauth_error", errorCodeOf(body.error), error.message);
     }
     if (error.code === "OAUTH_TIMEOUT" || error.cause instanceof TypeError) {
       return new ProviderError("unavailable", undefined, error.message);
@@ -157,7 +163,12 @@ export class SocialProvider {
     } else {
       parameters.scope = "openid email profile";
       parameters.nonce = request.nonce;
-      if (request.forceLogin) parameters.prompt = "login";
+      if (request.forceLogin) {
+        // A new sign-in at the provider, and its time in the ID token (auth_time is required
+        // with max_age): re-authentication checks both.
+        parameters.prompt = "login";
+        parameters.max_age = "0";
+      }
     }
     return oidc.buildAuthorizationUrl(configuration, parameters);
   }

@@ -22,9 +22,18 @@ describe("safeReturnPath", () => {
     ["a tab inside the scheme-relative prefix", "/\t/evil.example"],
     ["a path without a leading slash", "evil.example"],
     ["a malformed escape", "/%E0%A4%A"],
+    ["dot segments that collapse into //", "/.//evil.example"],
+    ["parent segments that collapse into //", "/..//evil.example"],
+    ["encoded parent segments", "/%2e%2e//evil.example"],
     ["nothing", ""],
   ])("sends %s to /", (_name, raw) => {
     expect(safeReturnPath(raw, SITE)).toBe("/");
+  });
+
+  it("keeps a search with an encoded space", () => {
+    expect(safeReturnPath("/o/acme/members?q=ada%20lovelace", SITE)).toBe(
+      "/o/acme/members?q=ada%20lovelace",
+    );
   });
 
   it("falls back to / when there is no return path", () => {

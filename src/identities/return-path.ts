@@ -5,7 +5,9 @@ const MAX_DECODES = 3;
 
 /** Shapes a browser reads as another host: `//host`, `/\host`, and anything with a backslash. */
 function looksForeign(path: string): boolean {
-  return !path.startsWith("/") || path.startsWith("//") || /[\\\p{Cc}\s]/u.test(path);
+  // Control characters include the tab and newlines that browsers strip from URLs; a plain
+  // space is only data (a decoded `%20` in a search).
+  return !path.startsWith("/") || path.startsWith("//") || /[\\\p{Cc}]/u.test(path);
 }
 
 /**
@@ -37,5 +39,7 @@ export function safeReturnPath(raw: string | undefined, publicUrl: string): stri
     return FALLBACK;
   }
   if (resolved.origin !== site.origin) return FALLBACK;
-  return `${resolved.pathname}${resolved.search}${resolved.hash}`;
+  // Checked again once resolved: dot segments (`/..//evil`) can collapse into `//evil`.
+  const path = `${resolved.pathname}${resolved.search}${resolved.hash}`;
+  return looksForeign(path) ? FALLBACK : path;
 }

@@ -59,7 +59,10 @@ export function ConfirmWithProvider() {
     queryFn: async () => (await unwrap(api.GET("/api/v1/me/identities"))).items,
   });
   const linked = new Set((identities.data ?? []).map((identity) => identity.provider));
-  const usable = (providers.data ?? []).filter((provider) => linked.has(provider.id));
+  // GitHub dates no sign-in, so it cannot prove a recent one (the server refuses it).
+  const usable = (providers.data ?? []).filter(
+    (provider) => linked.has(provider.id) && provider.kind !== "github",
+  );
   if (usable.length === 0) return null;
   const here = typeof location === "undefined" ? "/" : location.pathname;
   return (
