@@ -48,18 +48,19 @@ function SetPassword({ email }: { email: string }) {
         a link to {email}. Setting the password signs you out of every device.
       </p>
       {send.isError && <Banner tone="error">{errorMessage(send.error)}</Banner>}
-      {send.isSuccess ? (
+      {send.isSuccess && (
         <Banner tone="info">Check your email for the link to set a password.</Banner>
-      ) : (
-        <Button
-          variant="secondary"
-          pending={send.isPending}
-          onPress={() => send.mutate()}
-          className="self-start"
-        >
-          Email me a link to set a password
-        </Button>
       )}
+      {/* Kept mounted once the link is sent: replacing it while it was pending left an
+          unlabelled role="img" node that axe reported (role-img-alt). */}
+      <Button
+        variant="secondary"
+        pending={send.isPending}
+        onPress={() => send.mutate()}
+        className="self-start"
+      >
+        {send.isSuccess ? "Send the link again" : "Email me a link to set a password"}
+      </Button>
     </section>
   );
 }
