@@ -1,6 +1,20 @@
 import { type Kysely, sql, type Transaction } from "kysely";
 import type { DB, UserRow } from "../db/schema.js";
 
+/**
+ * The account's columns that a caller carries (src/access/caller.ts), read in the same query
+ * as its session or API key, from `users as u`: never the password hash, only whether one is set.
+ */
+export const CALLER_ACCOUNT_COLUMNS = [
+  "u.id as user_id",
+  "u.email",
+  "u.name",
+  "u.email_verified_at",
+  "u.disabled_at",
+  "u.created_at as user_created_at",
+  sql<boolean>`u.password_hash is not null`.as("has_password"),
+] as const;
+
 type Executor = Kysely<DB> | Transaction<DB>;
 
 export function findUserById(db: Executor, id: string): Promise<UserRow | undefined> {

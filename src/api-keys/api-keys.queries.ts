@@ -1,4 +1,5 @@
-import { type Kysely, sql, type Transaction } from "kysely";
+import type { Kysely, Transaction } from "kysely";
+import { CALLER_ACCOUNT_COLUMNS } from "../accounts/accounts.queries.js";
 import type { ApiKeyRow, DB } from "../db/schema.js";
 
 type Executor = Kysely<DB> | Transaction<DB>;
@@ -19,13 +20,7 @@ export function findApiKeyWithUser(db: Executor, secretHash: string) {
       "k.last_used_at",
       "k.expires_at",
       "k.revoked_at",
-      "u.id as user_id",
-      "u.email",
-      "u.name",
-      "u.email_verified_at",
-      "u.disabled_at",
-      "u.created_at as user_created_at",
-      sql<boolean>`u.password_hash is not null`.as("has_password"),
+      ...CALLER_ACCOUNT_COLUMNS,
     ])
     .where("k.secret_hash", "=", secretHash)
     .executeTakeFirst();

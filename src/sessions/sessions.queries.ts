@@ -1,4 +1,5 @@
 import { type Kysely, sql, type Transaction } from "kysely";
+import { CALLER_ACCOUNT_COLUMNS } from "../accounts/accounts.queries.js";
 import type { DB, SessionRow } from "../db/schema.js";
 
 type Executor = Kysely<DB> | Transaction<DB>;
@@ -14,18 +15,12 @@ export function findSessionWithUser(db: Executor, tokenHash: string) {
     .innerJoin("users as u", "u.id", "s.user_id")
     .select([
       "s.id",
-      "s.user_id",
       "s.created_at",
       "s.authenticated_at",
       "s.renewed_at",
       "s.expires_at",
       "s.last_active_at",
-      "u.email",
-      "u.name",
-      "u.email_verified_at",
-      "u.disabled_at",
-      "u.created_at as user_created_at",
-      sql<boolean>`u.password_hash is not null`.as("has_password"),
+      ...CALLER_ACCOUNT_COLUMNS,
     ])
     .where("s.token_hash", "=", tokenHash)
     .executeTakeFirst();
