@@ -24,6 +24,14 @@ async function signedOut(page: Page, path: string) {
   await page.getByRole("button", { name: "Sign in" }).waitFor();
 }
 
+/** Asks for an email change from the Profile tab, and waits for the pending change to show. */
+async function askForEmailChange(page: Page, newEmail: string) {
+  await page.goto("/account/profile");
+  await page.getByLabel("New email").fill(newEmail);
+  await page.getByRole("button", { name: "Change email" }).click();
+  await page.getByText(`We sent a link to ${newEmail}.`).waitFor();
+}
+
 describe("account settings", () => {
   it("verifies the email address from the captured email", async () => {
     const context = await atrium.context();
@@ -48,10 +56,7 @@ describe("account settings", () => {
     await signUp(page, ada);
     const newEmail = `new-${ada.email}`;
 
-    await page.goto("/account/profile");
-    await page.getByLabel("New email").fill(newEmail);
-    await page.getByRole("button", { name: "Change email" }).click();
-    await page.getByText(`We sent a link to ${newEmail}.`).waitFor();
+    await askForEmailChange(page, newEmail);
 
     await page.goto(await atrium.link(newEmail, "verify-email"));
     await page.getByRole("heading", { name: "Your email address is verified" }).waitFor();
@@ -67,10 +72,7 @@ describe("account settings", () => {
     await signUp(page, ada);
     const newEmail = `withdrawn-${ada.email}`;
 
-    await page.goto("/account/profile");
-    await page.getByLabel("New email").fill(newEmail);
-    await page.getByRole("button", { name: "Change email" }).click();
-    await page.getByText(`We sent a link to ${newEmail}.`).waitFor();
+    await askForEmailChange(page, newEmail);
     await page.reload();
     await page.getByText(`We sent a link to ${newEmail}.`).waitFor();
     expect(await axeViolations(page)).toEqual([]);

@@ -1,4 +1,5 @@
 import Type, { type Static } from "typebox";
+import type { CallerAccount } from "../access/caller.js";
 import type { UserRow } from "../db/schema.js";
 
 /** The account as the API shows it; one mapping keeps the password hash out of every response. */
@@ -42,14 +43,7 @@ export function withPasswordFlag<Row extends Pick<UserRow, "password_hash">>(
 }
 
 /** The caller's account from its cached copy (no read), through the same mapping. */
-export function toCurrentUser(user: {
-  id: string;
-  email: string;
-  name: string;
-  emailVerifiedAt: Date | null;
-  hasPassword: boolean;
-  createdAt: Date;
-}): User {
+export function toCurrentUser(user: CallerAccount): User {
   return toUser({
     ...user,
     email_verified_at: user.emailVerifiedAt,

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { startGitHub } from "../../test/support/github-server.js";
 import { failureReason, redirectedTo, SocialBrowser } from "../../test/support/social.js";
-import { PUBLIC_URL, signUpUser, startTestApp } from "../../test/support/test-app.js";
+import { auditEvents, PUBLIC_URL, signUpUser, startTestApp } from "../../test/support/test-app.js";
 
 const github = await startGitHub(`${PUBLIC_URL}/api/v1/auth/oauth/github/callback`);
 afterAll(() => github.close());
@@ -28,13 +28,7 @@ function browser() {
   return new SocialBrowser(t, t.client());
 }
 
-async function failureEvents() {
-  return t.app.deps.db
-    .selectFrom("audit_events")
-    .selectAll()
-    .where("action", "=", "user.sign_in_failed")
-    .execute();
-}
+const failureEvents = () => auditEvents(t, "user.sign_in_failed");
 
 describe("signing in with GitHub (OAuth 2)", () => {
   it("lists GitHub among the providers", async () => {

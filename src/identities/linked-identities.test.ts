@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { startOidcProvider } from "../../test/support/oidc-provider.js";
 import { failureReason, redirectedTo, SocialBrowser } from "../../test/support/social.js";
 import {
+  auditEvents,
   type Client,
   PUBLIC_URL,
   STRONG_PASSWORD,
@@ -56,14 +57,7 @@ async function socialAccount(authTime?: number) {
   return { someone, b, userId: me.body.id as string };
 }
 
-async function events(userId: string, action: string) {
-  return t.app.deps.db
-    .selectFrom("audit_events")
-    .selectAll()
-    .where("subject_user_id", "=", userId)
-    .where("action", "=", action)
-    .execute();
-}
+const events = (userId: string, action: string) => auditEvents(t, action, userId);
 
 async function identitiesOf(client: Client) {
   return (await client.get("/me/identities")).body.items as Array<{ id: string; provider: string }>;

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { startOidcProvider } from "../../test/support/oidc-provider.js";
 import { failureReason, redirectedTo, SocialBrowser } from "../../test/support/social.js";
-import { PUBLIC_URL, startTestApp } from "../../test/support/test-app.js";
+import { auditEvents, PUBLIC_URL, startTestApp } from "../../test/support/test-app.js";
 
 const idp = await startOidcProvider({
   redirectUris: [`${PUBLIC_URL}/api/v1/auth/oauth/idp/callback`],
@@ -53,11 +53,7 @@ async function callbackUrlFor(b: SocialBrowser, provider = "idp", edit?: (url: U
 }
 
 async function failures(reason: string) {
-  const rows = await t.app.deps.db
-    .selectFrom("audit_events")
-    .selectAll()
-    .where("action", "=", "user.sign_in_failed")
-    .execute();
+  const rows = await auditEvents(t, "user.sign_in_failed");
   return rows.filter((row) => (row.metadata as { detail?: string }).detail === reason);
 }
 

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { startOidcProvider } from "../../test/support/oidc-provider.js";
 import { failureReason, redirectedTo, SocialBrowser } from "../../test/support/social.js";
-import { PUBLIC_URL, signUpUser, startTestApp } from "../../test/support/test-app.js";
+import { auditEvents, PUBLIC_URL, signUpUser, startTestApp } from "../../test/support/test-app.js";
 
 const idp = await startOidcProvider({
   redirectUris: [`${PUBLIC_URL}/api/v1/auth/oauth/idp/callback`],
@@ -44,14 +44,7 @@ function browser() {
   return new SocialBrowser(t, t.client());
 }
 
-async function events(userId: string, action: string) {
-  return t.app.deps.db
-    .selectFrom("audit_events")
-    .selectAll()
-    .where("subject_user_id", "=", userId)
-    .where("action", "=", action)
-    .execute();
-}
+const events = (userId: string, action: string) => auditEvents(t, action, userId);
 
 describe("GET /auth/providers", () => {
   it("lists the configured provider with its id, name and kind", async () => {

@@ -5,6 +5,7 @@ import { authOf } from "../http/authenticate.js";
 import { metaOf } from "../http/request-meta.js";
 import { Json, NoBody } from "../http/responses.js";
 import { Body, Page, PageQuery, pageLimit } from "../http/schemas.js";
+import type { ErrorCode } from "../lib/errors.js";
 import { RoleSchema } from "../organizations/organization.js";
 import { CreatedInvitationSchema, PendingInvitationSchema } from "./invitation.js";
 import { inviteMembers, MAX_INVITATIONS_PER_REQUEST } from "./invite-members.js";
@@ -50,6 +51,23 @@ const MyInvitationSchema = Type.Object({
   invitedBy: Type.Object({ name: Type.String() }),
   expiresAt: Type.String({ format: "date-time" }),
 });
+
+// Accepting and declining go through one use case (respond-to-invitation.ts), so they
+// answer the same refusals.
+const RESPONSE_BY_TOKEN_ERRORS: readonly ErrorCode[] = [
+  "forbidden",
+  "invitation_email_mismatch",
+  "email_not_verified",
+  "not_found",
+  "invitation_expired",
+  "domain_not_allowed",
+];
+const RESPONSE_BY_ID_ERRORS: readonly ErrorCode[] = [
+  "forbidden",
+  "not_found",
+  "invitation_expired",
+  "domain_not_allowed",
+];
 
 export function invitationRoutes(api: Api, deps: Deps): void {
   api.post(
@@ -214,14 +232,7 @@ export function invitationRoutes(api: Api, deps: Deps): void {
           "with the invited role and uses up the invitation.",
         params: TokenParams,
         response: { 200: Json("The new membership.", MembershipSchema) },
-        errors: [
-          "forbidden",
-          "invitation_email_mismatch",
-          "email_not_verified",
-          "not_found",
-          "invitation_expired",
-          "domain_not_allowed",
-        ],
+        errors: RESPONSE_BY_TOKEN_ERRORS,
       },
     },
     async (request) =>
@@ -240,14 +251,7 @@ export function invitationRoutes(api: Api, deps: Deps): void {
           "declined and its link stops working.",
         params: TokenParams,
         response: { 204: NoBody("The invitation is declined.") },
-        errors: [
-          "forbidden",
-          "invitation_email_mismatch",
-          "email_not_verified",
-          "not_found",
-          "invitation_expired",
-          "domain_not_allowed",
-        ],
+        errors: RESPONSE_BY_TOKEN_ERRORS,
       },
     },
     async (request, reply) => {
@@ -291,7 +295,7 @@ export function invitationRoutes(api: Api, deps: Deps): void {
           "organization with the invited role.",
         params: IdParams,
         response: { 200: Json("The new membership.", MembershipSchema) },
-        errors: ["forbidden", "not_found", "invitation_expired", "domain_not_allowed"],
+        errors: RESPONSE_BY_ID_ERRORS,
       },
     },
     async (request) =>
@@ -310,7 +314,7 @@ export function invitationRoutes(api: Api, deps: Deps): void {
           "declined.",
         params: IdParams,
         response: { 204: NoBody("The invitation is declined.") },
-        errors: ["forbidden", "not_found", "invitation_expired", "domain_not_allowed"],
+        errors: RESPONSE_BY_ID_ERRORS,
       },
     },
     async (request, reply) => {

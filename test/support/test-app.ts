@@ -229,6 +229,13 @@ export async function signUpUser(
 }
 
 /** Asserts a refusal: its status and the contract's error code (the body explains a mismatch). */
+/** The audit events with this action, about one account when `subjectUserId` is given. */
+export function auditEvents(t: TestApp, action: string, subjectUserId?: string) {
+  let query = t.app.deps.db.selectFrom("audit_events").selectAll().where("action", "=", action);
+  if (subjectUserId !== undefined) query = query.where("subject_user_id", "=", subjectUserId);
+  return query.execute();
+}
+
 export function expectError(reply: Reply, status: number, code: string, message?: string): void {
   expect(reply.status, message ?? JSON.stringify(reply.body)).toBe(status);
   expect(errorCode(reply), message).toBe(code);
