@@ -6,6 +6,7 @@ export const SIGNED_OUT_PAGES = [
   "/reset-password?token=x",
   "/verify-email?token=x",
   "/invite/x",
+  "/social-error?reason=email_not_verified",
 ];
 export const SIGNED_IN_PAGES = [
   "/home",
