@@ -10,7 +10,7 @@ export const SIGNED_OUT_PAGES = [
 ];
 export const SIGNED_IN_PAGES = [
   "/home",
-  "/o/nowhere/members",
+  "/o/nowhere/settings/members",
   "/account/profile",
   "/account/security",
   "/account/access",

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { AxeBuilder } from "@axe-core/playwright";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { SMTPServer } from "smtp-server";
-import { buildApp } from "../src/app.js";
+import { type AtriumApp, buildApp } from "../src/app.js";
 import { loadConfig } from "../src/config.js";
 
 /** Debian's chromium (`apt-get install -y chromium`); CHROMIUM_PATH for another one. */
@@ -70,6 +70,8 @@ async function startMailServer() {
 export interface Atrium {
   url: string;
   browser: Browser;
+  /** The server's own database, for seeding what a test needs in bulk (10,000 members). */
+  db: AtriumApp["deps"]["db"];
   /** A fresh browser profile (own cookies) at the given width. */
   context(viewport?: { width: number; height: number }): Promise<BrowserContext>;
   /** The newest link to `path` mailed to `address`, waiting for the outbox to deliver it. */
@@ -101,6 +103,7 @@ export async function startAtrium(env: Record<string, string> = {}): Promise<Atr
   return {
     url,
     browser,
+    db: app.deps.db,
     context: (viewport = DESKTOP) => browser.newContext({ viewport, baseURL: url }),
     async link(address, path) {
       const pattern =

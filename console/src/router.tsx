@@ -119,12 +119,68 @@ const home = createRoute({
 const organization = createRoute({
   getParentRoute: () => signedIn,
   path: "/o/$slug",
-  component: lazyRouteComponent(() => import("./pages/organization")),
+  component: lazyRouteComponent(() => import("./pages/organization/home")),
 });
-const organizationSection = createRoute({
+
+/** Managing an organization: owners and admins; anyone else gets a page that says so. */
+const settings = createRoute({
   getParentRoute: () => signedIn,
-  path: "/o/$slug/$section",
-  component: lazyRouteComponent(() => import("./pages/organization-section")),
+  path: "/o/$slug/settings",
+  component: lazyRouteComponent(() => import("./pages/organization/settings-layout")),
+});
+const settingsIndex = createRoute({
+  getParentRoute: () => settings,
+  path: "/",
+  beforeLoad: ({ params }) => {
+    throw redirect({ to: "/o/$slug/settings/general", params });
+  },
+});
+const general = createRoute({
+  getParentRoute: () => settings,
+  path: "/general",
+  component: lazyRouteComponent(() => import("./pages/organization/general")),
+});
+const ROLES = ["owner", "admin", "member"] as const;
+const members = createRoute({
+  getParentRoute: () => settings,
+  path: "/members",
+  // The search and the filter live in the address, so a view can be shared and Back works.
+  validateSearch: (
+    search: Record<string, unknown>,
+  ): { q?: string; role?: (typeof ROLES)[number] } => ({
+    ...(typeof search.q === "string" && search.q ? { q: search.q } : {}),
+    ...(ROLES.includes(search.role as never)
+      ? { role: search.role as (typeof ROLES)[number] }
+      : {}),
+  }),
+  component: lazyRouteComponent(() => import("./pages/organization/members")),
+});
+const inviteMembers = createRoute({
+  getParentRoute: () => settings,
+  path: "/invite",
+  component: lazyRouteComponent(() => import("./pages/organization/invite")),
+});
+const invitations = createRoute({
+  getParentRoute: () => settings,
+  path: "/invitations",
+  component: lazyRouteComponent(() => import("./pages/organization/invitations")),
+});
+const text = (value: unknown) => (typeof value === "string" && value ? value : undefined);
+const audit = createRoute({
+  getParentRoute: () => settings,
+  path: "/audit",
+  validateSearch: (
+    search: Record<string, unknown>,
+  ): { action?: string; actor?: string; from?: string; to?: string } => {
+    const found = {
+      action: text(search.action),
+      actor: text(search.actor),
+      from: text(search.from),
+      to: text(search.to),
+    };
+    return Object.fromEntries(Object.entries(found).filter(([, v]) => v !== undefined));
+  },
+  component: lazyRouteComponent(() => import("./pages/organization/audit")),
 });
 
 const account = createRoute({
@@ -175,7 +231,7 @@ const routeTree = root.addChildren([
     welcome,
     home,
     organization,
-    organizationSection,
+    settings.addChildren([settingsIndex, general, members, inviteMembers, invitations, audit]),
     account.addChildren([accountIndex, profile, security, access, sessions, activity]),
   ]),
 ]);

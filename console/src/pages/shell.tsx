@@ -114,8 +114,8 @@ function OrganizationSwitcher({ onCreate }: { onCreate: () => void }) {
           textValue="Manage"
           onAction={() =>
             navigate({
-              to: "/o/$slug/$section",
-              params: { slug: current.organization.slug, section: "settings" },
+              to: "/o/$slug/settings/general",
+              params: { slug: current.organization.slug },
             })
           }
         >
