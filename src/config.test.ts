@@ -30,6 +30,7 @@ describe("loadConfig defaults", () => {
       mailFrom: "Atrium <no-reply@localhost>",
       signup: "open",
       personalOrgs: true,
+      accountsCreateOrganizations: true,
       sessionTtlMs: 7 * DAY,
       sessionRefreshMs: DAY,
       sessionFreshMs: HOUR,
@@ -111,6 +112,18 @@ describe("loadConfig values", () => {
       loadConfig({ ATRIUM_SIGNUP: "invite-only", ATRIUM_PERSONAL_ORGS: "true" }).personalOrgs,
     ).toBe(true);
     expect(loadConfig({ ATRIUM_PERSONAL_ORGS: "false" }).personalOrgs).toBe(false);
+  });
+
+  it("lets accounts create organizations by default only when sign-up is open", () => {
+    expect(loadConfig({}).accountsCreateOrganizations).toBe(true);
+    expect(loadConfig({ ATRIUM_SIGNUP: "invite-only" }).accountsCreateOrganizations).toBe(false);
+    expect(
+      loadConfig({ ATRIUM_SIGNUP: "invite-only", ATRIUM_ACCOUNTS_CREATE_ORGS: "true" })
+        .accountsCreateOrganizations,
+    ).toBe(true);
+    expect(() => loadConfig({ ATRIUM_ACCOUNTS_CREATE_ORGS: "sometimes" })).toThrow(
+      /ATRIUM_ACCOUNTS_CREATE_ORGS/,
+    );
   });
 
   it("reads ATRIUM_TRUST_PROXY as false, a proxy count or a list of addresses", () => {

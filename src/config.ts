@@ -16,6 +16,8 @@ export interface Config {
   readonly mailFrom: string;
   readonly signup: "open" | "invite-only";
   readonly personalOrgs: boolean;
+  /** Whether signed-in accounts may create organizations; otherwise only the operator does. */
+  readonly accountsCreateOrganizations: boolean;
   readonly sessionTtlMs: number;
   readonly sessionRefreshMs: number;
   readonly sessionFreshMs: number;
@@ -359,6 +361,7 @@ export function loadConfig(env: Env = process.env): Config {
     mailFrom,
     signup,
     personalOrgs: boolean(env, "ATRIUM_PERSONAL_ORGS", signup === "open"),
+    accountsCreateOrganizations: boolean(env, "ATRIUM_ACCOUNTS_CREATE_ORGS", signup === "open"),
     sessionTtlMs,
     sessionRefreshMs,
     sessionFreshMs: duration(env, "ATRIUM_SESSION_FRESH", "1h"),

@@ -1,3 +1,4 @@
+import type { Config } from "../config.js";
 import type { Deps } from "../deps.js";
 import { fail } from "../lib/errors.js";
 import type { OrganizationScope } from "../organizations/organization-access.js";
@@ -19,6 +20,8 @@ interface Rule {
   /** Whether a key bound to one organization may do it (it spans or changes the account). */
   boundKeys: boolean;
   assurance: Assurance;
+  /** An operator's setting that turns the action off for everyone, with the refusal's words. */
+  instance?: { allows: (config: Config) => boolean; refusal: string };
 }
 
 const PERSON = ["session", "api_key"] as const;
@@ -57,7 +60,15 @@ export const ACCOUNT_RULES = {
   "identities.list": { callers: PERSON, boundKeys: false, assurance: "signed_in" },
   "identities.link": { callers: SESSION, boundKeys: false, assurance: "fresh" },
   "identities.unlink": { callers: SESSION, boundKeys: false, assurance: "fresh" },
-  "organizations.create": { callers: PERSON, boundKeys: false, assurance: "signed_in" },
+  "organizations.create": {
+    callers: PERSON,
+    boundKeys: false,
+    assurance: "signed_in",
+    instance: {
+      allows: (config) => config.accountsCreateOrganizations,
+      refusal: "On this Atrium, organizations are created by its operator.",
+    },
+  },
   "operator.accounts": { callers: OPERATOR, boundKeys: false, assurance: "signed_in" },
   "operator.organizations": { callers: OPERATOR, boundKeys: false, assurance: "signed_in" },
   "operator.audit": { callers: OPERATOR, boundKeys: false, assurance: "signed_in" },
@@ -128,8 +139,17 @@ export function permit(deps: Deps, caller: Caller, action: AccountAction, now: D
       "This API key is bound to an organization; it cannot act on the account beyond it.",
     );
   }
+  if (rule.instance && !rule.instance.allows(deps.config)) {
+    throw fail("forbidden", rule.instance.refusal);
+  }
   if (!meets(assuranceOf(deps, caller, now), rule.assurance)) notFresh(caller);
   return caller;
+}
+
+/** Whether this instance's settings let accounts take the action at all (the console asks). */
+export function instanceAllows(config: Config, action: AccountAction): boolean {
+  const rule: Rule = ACCOUNT_RULES[action];
+  return rule.instance?.allows(config) ?? true;
 }
 
 /** The one organization a caller is confined to (a bound API key), or null. */

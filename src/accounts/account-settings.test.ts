@@ -44,6 +44,7 @@ describe("GET /me and PATCH /me", () => {
       emailVerified: false,
       hasPassword: true,
       createdAt: expect.stringMatching(/Z$/),
+      canCreateOrganizations: true,
     });
     const anonymous = await t.client().get("/me");
     expect(anonymous.status).toBe(401);

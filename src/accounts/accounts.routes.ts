@@ -1,5 +1,6 @@
 import Type from "typebox";
 import type { PersonCaller } from "../access/caller.js";
+import { instanceAllows } from "../access/policy.js";
 import type { Deps } from "../deps.js";
 import type { Api } from "../http/app-types.js";
 import { authOf } from "../http/authenticate.js";
@@ -27,6 +28,17 @@ import { signUp } from "./sign-up.js";
 import { toCurrentUser, type User, UserSchema } from "./user.js";
 
 const UserEnvelope = Type.Object({ user: UserSchema });
+/** The account, and what this instance lets it do that the console must know before asking. */
+const MeSchema = Type.Intersect([
+  UserSchema,
+  Type.Object({
+    canCreateOrganizations: Type.Boolean({
+      description:
+        "Whether this instance lets accounts create organizations (ATRIUM_ACCOUNTS_CREATE_ORGS); " +
+        "when false, its operator creates them.",
+    }),
+  }),
+]);
 const PendingEmailChange = Type.Object({
   pendingEmail: Type.Union([
     Type.Object({
@@ -210,10 +222,13 @@ export function accountRoutes(api: Api, deps: Deps): void {
         operationId: "getMe",
         summary: "Get the signed-in account",
         description: "Any caller with a session or an API key. Changes nothing.",
-        response: { 200: Json("The caller's account.", UserSchema) },
+        response: { 200: Json("The caller's account.", MeSchema) },
       },
     },
-    async (request) => currentUser(authOf(request)),
+    async (request) => ({
+      ...currentUser(authOf(request)),
+      canCreateOrganizations: instanceAllows(deps.config, "organizations.create"),
+    }),
   );
 
   api.patch(

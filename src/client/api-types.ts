@@ -2737,7 +2737,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["User"];
+                    "application/json": components["schemas"]["User"] & {
+                        /** @description Whether this instance lets accounts create organizations (ATRIUM_ACCOUNTS_CREATE_ORGS); when false, its operator creates them. */
+                        canCreateOrganizations: boolean;
+                    };
                 };
             };
             /** @description `unauthenticated`: no valid session cookie or API key. */

@@ -9,6 +9,7 @@ import * as m0007 from "./migrations/0007-audit-chain-key.js";
 import * as m0008 from "./migrations/0008-member-search-by-organization.js";
 import * as m0009 from "./migrations/0009-session-devices.js";
 import * as m0010 from "./migrations/0010-identities.js";
+import * as m0011 from "./migrations/0011-former-slugs.js";
 
 /** Every migration, in order. A migration is never edited once released: add a new one. */
 const MIGRATIONS: ReadonlyArray<{ version: string; up: string }> = [
@@ -22,6 +23,7 @@ const MIGRATIONS: ReadonlyArray<{ version: string; up: string }> = [
   { version: "0008-member-search-by-organization", up: m0008.up },
   { version: "0009-session-devices", up: m0009.up },
   { version: "0010-identities", up: m0010.up },
+  { version: "0011-former-slugs", up: m0011.up },
 ];
 
 // Any constant works; it only has to be the same in every Atrium process.

@@ -144,6 +144,12 @@ export interface OrganizationsTable {
   updated_at: Date;
 }
 
+export interface OrganizationFormerSlugsTable {
+  slug: string;
+  organization_id: string;
+  replaced_at: Date;
+}
+
 export interface OrganizationMembersTable {
   id: string;
   organization_id: string;
@@ -207,6 +213,7 @@ export interface DB {
   rate_limits: RateLimitsTable;
   organizations: OrganizationsTable;
   organization_members: OrganizationMembersTable;
+  organization_former_slugs: OrganizationFormerSlugsTable;
   invitations: InvitationsTable;
   api_keys: ApiKeysTable;
   audit_chains: AuditChainsTable;

@@ -24,7 +24,11 @@ import {
   listMembers,
   updateMemberRole,
 } from "../memberships/memberships.queries.js";
-import { findOrganizationForMember, listOrganizationsOfUser } from "./organizations.queries.js";
+import {
+  findOrganizationForMember,
+  listOrganizationsOfUser,
+  recordSlugChange,
+} from "./organizations.queries.js";
 
 /**
  * Every query that takes an organization's id, run with organization B's id and organization
@@ -277,6 +281,16 @@ const CASES: Record<string, { run: () => Promise<unknown>; empty?: boolean }> = 
         await findOrganizationForMember(db(), b.id, a.ownerUserId),
         await findOrganizationForMember(db(), b.slug, a.memberUserId, { lock: true }),
       ].filter((found) => found !== undefined),
+    empty: true,
+  },
+  // B's old slug leads B's members to B, and nobody of A anywhere.
+  "organizations/organizations.queries.ts:recordSlugChange": {
+    run: async () => {
+      await recordSlugChange(db(), b.id, { from: `${b.slug}-former`, to: b.slug }, new Date());
+      return [await findOrganizationForMember(db(), `${b.slug}-former`, a.memberUserId)].filter(
+        (found) => found !== undefined,
+      );
+    },
     empty: true,
   },
 };

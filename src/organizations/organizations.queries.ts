@@ -24,7 +24,29 @@ export async function findOrganizationForMember(
   userId: string,
   options: { lock?: boolean; holdRole?: boolean } = {},
 ): Promise<{ organization: OrganizationRow; member: MemberRow } | undefined> {
-  const { column, value } = whereRef(ref);
+  const found = await organizationForMember(db, whereRef(ref), userId, options);
+  if (found || isId(ref, "org")) return found;
+  // An old link: the organization that last went by this slug, unless another has taken it
+  // since (the link is then that one's, whether or not the caller may see it).
+  const moved = await db
+    .selectFrom("organization_former_slugs as f")
+    .select("f.organization_id")
+    .where("f.slug", "=", ref)
+    .where(({ not, exists, selectFrom }) =>
+      not(exists(selectFrom("organizations as o").select("o.id").where("o.slug", "=", ref))),
+    )
+    .executeTakeFirst();
+  return moved
+    ? organizationForMember(db, { column: "o.id", value: moved.organization_id }, userId, options)
+    : undefined;
+}
+
+async function organizationForMember(
+  db: Executor,
+  { column, value }: ReturnType<typeof whereRef>,
+  userId: string,
+  options: { lock?: boolean; holdRole?: boolean },
+): Promise<{ organization: OrganizationRow; member: MemberRow } | undefined> {
   let query = db
     .selectFrom("organizations as o")
     .innerJoin("organization_members as m", (join) =>
@@ -146,6 +168,26 @@ export function listOrganizationsOfUser(
   if (page.afterId) query = query.where("m.id", ">", page.afterId);
   if (page.onlyOrganizationId) query = query.where("o.id", "=", page.onlyOrganizationId);
   return query.orderBy("m.id").limit(page.limit).execute();
+}
+
+/**
+ * Keeps the slug an organization is leaving, so that old links find it, and forgets the one it
+ * takes (a slug names one organization at a time).
+ */
+export async function recordSlugChange(
+  db: Executor,
+  organizationId: string,
+  change: { from: string; to: string },
+  now: Date,
+): Promise<void> {
+  await db.deleteFrom("organization_former_slugs").where("slug", "=", change.to).execute();
+  await db
+    .insertInto("organization_former_slugs")
+    .values({ slug: change.from, organization_id: organizationId, replaced_at: now })
+    .onConflict((oc) =>
+      oc.column("slug").doUpdateSet({ organization_id: organizationId, replaced_at: now }),
+    )
+    .execute();
 }
 
 /** The id of the organization an operator names by id or slug. */

@@ -21,6 +21,7 @@ import {
   insertMember,
   insertOrganizationIfSlugFree,
   listOrganizationsOfUser,
+  recordSlugChange,
   takenSlugs,
   updateOrganizationRow,
 } from "./organizations.queries.js";
@@ -217,6 +218,14 @@ export async function updateOrganization(
         updated_at: meta.now,
       });
       if (!updated) throw fail("not_found", "No such organization.");
+      if (updated.slug !== scope.organization.slug) {
+        await recordSlugChange(
+          tx.db,
+          updated.id,
+          { from: scope.organization.slug, to: updated.slug },
+          meta.now,
+        );
+      }
       await recordAuditEvent(tx, meta, {
         action: "organization.updated",
         actor: actorOf(auth),

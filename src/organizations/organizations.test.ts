@@ -165,7 +165,7 @@ describe("GET /organizations/{org}", () => {
 });
 
 describe("PATCH /organizations/{org}", () => {
-  it("renames, changes the slug (the old one then answers 404) and records organization.updated", async () => {
+  it("renames, changes the slug (the old one then leads its members there) and records organization.updated", async () => {
     const { client, user, org } = await ownerWithOrganization();
     const reply = await client.patch(`/organizations/${org.slug}`, {
       name: "Renamed",
@@ -178,7 +178,11 @@ describe("PATCH /organizations/{org}", () => {
       slug: `renamed-${counter}`,
       myRole: "owner",
     });
-    expectError(await client.get(`/organizations/${org.slug}`), 404, "not_found");
+    // Old links still find it, named by its new slug, so the console can say where it went.
+    expect((await client.get(`/organizations/${org.slug}`)).body).toMatchObject({
+      id: org.id,
+      slug: `renamed-${counter}`,
+    });
     expect((await client.get(`/organizations/renamed-${counter}`)).body.id).toBe(org.id);
 
     const events = await auditEvents(org.id, "organization.updated");
@@ -189,6 +193,38 @@ describe("PATCH /organizations/{org}", () => {
         metadata: expect.objectContaining({ changed: ["name", "slug"], name: "Renamed" }),
       }),
     ]);
+  });
+
+  it("answers an old slug only to members, and forgets it once another organization takes it", async () => {
+    const { client, org } = await ownerWithOrganization();
+    const stranger = await signUpUser(t);
+    const moved = `moved-${counter}`;
+    expect((await client.patch(`/organizations/${org.id}`, { slug: moved })).status).toBe(200);
+    // A non-member learns nothing from the old slug, as from any other.
+    expectError(await stranger.client.get(`/organizations/${org.slug}`), 404, "not_found");
+    // Writes through the old slug reach the organization too (same membership checks).
+    const renamed = await client.patch(`/organizations/${org.slug}`, { name: "Via old slug" });
+    expect(renamed.body).toMatchObject({ id: org.id, slug: moved, name: "Via old slug" });
+
+    // Another organization takes the old slug: it answers for it from then on.
+    const other = await stranger.client.post("/organizations", { name: "Taker", slug: org.slug });
+    expect(other.status).toBe(201);
+    expect((await stranger.client.get(`/organizations/${org.slug}`)).body.id).toBe(other.body.id);
+    expectError(await client.get(`/organizations/${org.slug}`), 404, "not_found");
+
+    // Moving back takes the former slug out of the history; the one left goes in.
+    expect(
+      (await client.patch(`/organizations/${org.id}`, { slug: `back-${counter}` })).status,
+    ).toBe(200);
+    expect((await client.get(`/organizations/${moved}`)).body.id).toBe(org.id);
+    expect((await client.patch(`/organizations/${org.id}`, { slug: moved })).body.slug).toBe(moved);
+    const formerOfOrg = await t.app.deps.db
+      .selectFrom("organization_former_slugs")
+      .select("slug")
+      .where("organization_id", "=", org.id)
+      .orderBy("slug")
+      .execute();
+    expect(formerOfOrg.map((row) => row.slug)).toEqual([`back-${counter}`, org.slug]);
   });
 
   it("refuses a slug another organization has with 409 conflict and keeps its own", async () => {
@@ -267,5 +303,21 @@ describe("PATCH /organizations/{org}", () => {
       );
     }
     expect((await client.get(`/organizations/${org.id}`)).body).toMatchObject(org);
+  });
+});
+
+const closed = await startTestApp({ env: { ATRIUM_ACCOUNTS_CREATE_ORGS: "false" } });
+
+describe("an instance where only the operator creates organizations", () => {
+  it("refuses POST /organizations with 403 and tells the console through /me", async () => {
+    const { client } = await signUpUser(closed);
+    expect((await client.get("/me")).body.canCreateOrganizations).toBe(false);
+    const refused = await client.post("/organizations", { name: "Not here" });
+    expectError(refused, 403, "forbidden");
+    expect(refused.body.error.message).toMatch(/created by its operator/);
+    const mine = await client.get("/me/organizations");
+    expect(
+      mine.body.items.map((m: { organization: { name: string } }) => m.organization.name),
+    ).not.toContain("Not here");
   });
 });
