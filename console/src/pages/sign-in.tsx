@@ -4,7 +4,7 @@ import { Form } from "react-aria-components";
 import { api, unwrap } from "../lib/api";
 import { useApiForm } from "../lib/form";
 import { atLeast, required, z } from "../lib/schema";
-import { meQuery, safeRedirect } from "../lib/session";
+import { safeRedirect } from "../lib/session";
 import { Banner } from "../ui/Banner";
 import { Button } from "../ui/Button";
 import { FormField } from "../ui/FormField";
@@ -23,10 +23,9 @@ export default function SignIn() {
     schema,
     { email: "", password: "" },
     async (values) => {
-      const { user } = await unwrap(api.POST("/api/v1/auth/sign-in", { body: values }));
-      // Nothing cached for a previous account survives a sign-in.
+      await unwrap(api.POST("/api/v1/auth/sign-in", { body: values }));
+      // Nothing cached for a previous account survives a sign-in; the shell reads /me afresh.
       queryClient.clear();
-      queryClient.setQueryData(meQuery.queryKey, user);
       await navigate({ href: safeRedirect(search.redirect) ?? "/home" });
     },
   );

@@ -4,7 +4,6 @@ import { Form } from "react-aria-components";
 import { api, unwrap } from "../lib/api";
 import { useApiForm } from "../lib/form";
 import { atLeast, required, z } from "../lib/schema";
-import { meQuery } from "../lib/session";
 import { Banner } from "../ui/Banner";
 import { Button } from "../ui/Button";
 import { FormField } from "../ui/FormField";
@@ -26,9 +25,9 @@ export default function SignUp() {
     { name: "", email: "", password: "" },
     async (values) => {
       const body = invitation ? { ...values, invitationToken: invitation } : values;
-      const { user } = await unwrap(api.POST("/api/v1/auth/sign-up", { body }));
+      await unwrap(api.POST("/api/v1/auth/sign-up", { body }));
+      // Nothing cached for a previous account survives; the shell reads /me afresh.
       queryClient.clear();
-      queryClient.setQueryData(meQuery.queryKey, user);
       await navigate({ href: "/home" });
     },
   );

@@ -44,7 +44,7 @@ export default function Profile() {
   });
   const name = useApiForm(nameSchema, { name: me?.name ?? "" }, async (values) => {
     const user = await unwrap(api.PATCH("/api/v1/me", { body: values }));
-    queryClient.setQueryData(meQuery.queryKey, user);
+    queryClient.setQueryData(meQuery.queryKey, (old) => old && { ...old, ...user });
     toast("Name saved.");
   });
   const email = useApiForm(emailSchema, { newEmail: "" }, async (values) => {
