@@ -120,6 +120,7 @@ describe("the Invite page", () => {
     const link = await page.evaluate(() => navigator.clipboard.readText());
     expect(link).toMatch(new RegExp(`^${atrium.url}/invite/[A-Za-z0-9_-]+$`));
     expect(await invited.locator("code").textContent()).toBe(link);
+    await checkBothWidths(page, "invite-links");
 
     // The invitee opens the link in a browser of their own.
     const invitee = await (await atrium.context()).newPage();

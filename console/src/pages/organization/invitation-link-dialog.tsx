@@ -26,7 +26,7 @@ export function InvitationLinkDialog({
       {renewed && (
         <>
           <p className="text-sm text-slate-700">
-            Send this link to <span className="font-medium break-all">{renewed.email}</span>. The
+            Send this link to <span className="font-medium break-words">{renewed.email}</span>. The
             old link no longer works; this one works until {formatDate(renewed.expiresAt)}.
           </p>
           <code className="block rounded-md border border-slate-300 bg-slate-100 p-3 text-sm break-all text-slate-900">

@@ -49,7 +49,7 @@ export function InviteResult({
             {invitations.map((invitation) => (
               <li key={invitation.id} className="flex flex-col gap-2 p-4 text-sm">
                 <div className="flex flex-wrap items-baseline gap-x-3 gap-y-1">
-                  <span className="font-medium break-all text-slate-900">{invitation.email}</span>
+                  <span className="font-medium break-words text-slate-900">{invitation.email}</span>
                   <span className="text-slate-700">
                     {ROLE_NAMES[invitation.role]} · {invitation.url ? "link" : "email sent"} ·
                     expires {formatDate(invitation.expiresAt)}
@@ -86,7 +86,7 @@ export function InviteResult({
                 key={index}
                 className="flex flex-col gap-1 p-4 text-sm sm:flex-row sm:gap-3"
               >
-                <span className="font-medium break-all text-slate-900 sm:min-w-56">
+                <span className="font-medium break-words text-slate-900 sm:min-w-56">
                   {refusal.email}
                 </span>
                 <span className="text-slate-700">

@@ -29,6 +29,22 @@ function listInvitations(slug: string, cursor: string | undefined) {
   );
 }
 
+/**
+ * An address that may break before its "@" where the table is narrow, so that the row's last
+ * column (its actions) stays on screen.
+ */
+function Email({ address }: { address: string }) {
+  const at = address.lastIndexOf("@");
+  if (at <= 0) return <>{address}</>;
+  return (
+    <span className="whitespace-normal">
+      <span className="whitespace-nowrap">{address.slice(0, at)}</span>
+      <wbr />
+      <span className="whitespace-nowrap">{address.slice(at)}</span>
+    </span>
+  );
+}
+
 /** The pending invitations, a page at a time, each to resend (a new link) or revoke. */
 export default function InvitationsPage() {
   const { slug } = useParams({ strict: false }) as { slug: string };
@@ -164,10 +180,14 @@ export default function InvitationsPage() {
             >
               {(invitation) => (
                 <Row id={invitation.id}>
-                  <Cell>{invitation.email}</Cell>
+                  <Cell>
+                    <Email address={invitation.email} />
+                  </Cell>
                   <Cell>{ROLE_NAMES[invitation.role]}</Cell>
                   <Cell>{DELIVERY_NAMES[invitation.delivery]}</Cell>
-                  <Cell>{invitation.invitedBy.name}</Cell>
+                  <Cell>
+                    <span className="whitespace-normal">{invitation.invitedBy.name}</span>
+                  </Cell>
                   <Cell>
                     <DateTime value={invitation.createdAt} />
                   </Cell>
@@ -183,7 +203,7 @@ export default function InvitationsPage() {
             {page.items.map((invitation) => (
               <Card
                 key={invitation.id}
-                title={<span className="break-all">{invitation.email}</span>}
+                title={invitation.email}
                 fields={[
                   ["Role", ROLE_NAMES[invitation.role]],
                   ["Delivery", DELIVERY_NAMES[invitation.delivery]],
