@@ -170,6 +170,45 @@ describe("the Invite page", () => {
   });
 });
 
+describe("an admin", () => {
+  it("may grant only admin and member, and leaves an owner's invitation alone", async () => {
+    const { page: ownerPage, slug } = await owner(await atrium.context());
+    const gina = person("Gina Admin");
+    const heir = person("Hal Heir");
+    const invite = async (email: string, role: string) => {
+      const made = await ownerPage.request.post(`/api/v1/organizations/${slug}/invitations`, {
+        data: { emails: [email], role, delivery: "link" },
+        headers: { origin: atrium.url },
+      });
+      expect(made.status()).toBe(201);
+      return ((await made.json()) as { invitations: { url: string }[] }).invitations[0]!.url;
+    };
+    const ginaLink = await invite(gina.email, "admin");
+    await invite(heir.email, "owner");
+
+    // Gina signs up from her link, which makes her an admin.
+    const context = await atrium.context();
+    const page = await context.newPage();
+    const signedUp = await page.request.post("/api/v1/auth/sign-up", {
+      data: { ...gina, invitationToken: ginaLink.split("/invite/")[1] },
+      headers: { origin: atrium.url },
+    });
+    expect(signedUp.status()).toBe(201);
+
+    await page.goto(`/o/${slug}/settings/invite`);
+    await page.getByRole("heading", { name: "Invite people" }).waitFor();
+    expect(await page.getByLabel("Role").locator("option").allTextContents()).toEqual([
+      "Member",
+      "Admin",
+    ]);
+    await page.goto(`/o/${slug}/settings/invitations`);
+    await page.getByRole("rowheader", { name: heir.email }).waitFor();
+    const table = page.getByRole("grid", { name: "Pending invitations" });
+    expect(await table.getByRole("button").count()).toBe(0);
+    await context.close();
+  });
+});
+
 describe("the Invitations page", () => {
   it("resends a link invitation with a new link and revokes another, each old link dead", async () => {
     const context = await atrium.context();
@@ -225,6 +264,37 @@ describe("the Invitations page", () => {
 
     await invitee.goto(erinLink!);
     await invitee.getByRole("heading", { name: "This invitation no longer works" }).waitFor();
+    await context.close();
+  });
+
+  it("shows 50 invitations a page, with Next and Previous", async () => {
+    const context = await atrium.context();
+    const page = await context.newPage();
+    await signUp(page, person("Barbara Liskov"));
+    const slug = slugOf(page);
+    const stamp = Date.now();
+    const emails = Array.from(
+      { length: 51 },
+      (_, i) => `page${String(i).padStart(2, "0")}-${stamp}@example.com`,
+    );
+    const made = await page.request.post(`/api/v1/organizations/${slug}/invitations`, {
+      data: { emails, role: "member", delivery: "link" },
+      headers: { origin: atrium.url },
+    });
+    expect(((await made.json()) as { invitations: unknown[] }).invitations).toHaveLength(51);
+
+    await page.goto(`/o/${slug}/settings/invitations`);
+    const rows = page.getByRole("grid", { name: "Pending invitations" }).getByRole("row");
+    await expect.poll(() => rows.count()).toBe(51);
+    const pages = page.getByRole("navigation", { name: "Invitation pages" });
+    expect(await pages.getByRole("button", { name: "Previous" }).isDisabled()).toBe(true);
+    await pages.getByRole("button", { name: "Next" }).click();
+    await expect.poll(() => rows.count()).toBe(2);
+    expect(await rows.nth(1).textContent()).toContain(emails[50]);
+    expect(await pages.getByRole("button", { name: "Next" }).isDisabled()).toBe(true);
+    await pages.getByRole("button", { name: "Previous" }).click();
+    await expect.poll(() => rows.count()).toBe(51);
+    expect(await rows.nth(1).textContent()).toContain(emails[0]);
     await context.close();
   });
 
