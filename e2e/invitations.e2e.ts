@@ -311,3 +311,36 @@ describe("the Invitations page", () => {
     await context.close();
   });
 });
+
+describe("inviting an owner", () => {
+  let strict: Atrium;
+  beforeAll(async () => {
+    strict = await startAtrium({ ATRIUM_SESSION_FRESH: "2s" });
+  });
+  afterAll(async () => {
+    await strict?.close();
+  });
+
+  it("asks for the password when the session is no longer fresh, then invites", async () => {
+    const context = await strict.context();
+    const page = await context.newPage();
+    const ada = person("Ada Lovelace");
+    await signUp(page, ada);
+    const heir = person("Hal Heir");
+    await page.goto(`/o/${slugOf(page)}/settings/invite`);
+    await box(page).fill(heir.email);
+    await page.getByLabel("Role").selectOption("owner");
+    await chooseLink(page);
+    await page.waitForTimeout(2500);
+    await page.getByRole("button", { name: "Generate links" }).click();
+
+    const dialog = page.getByRole("dialog", { name: "Confirm your password" });
+    await dialog.getByLabel("Password").fill(ada.password);
+    await dialog.getByRole("button", { name: "Confirm" }).click();
+    await page.getByRole("status").getByText("1 invited, 0 not invited.").waitFor();
+    expect(await page.getByRole("list", { name: "Invited", exact: true }).textContent()).toContain(
+      `${heir.email}Owner · link`,
+    );
+    await context.close();
+  });
+});
