@@ -139,7 +139,7 @@ describe("the Invite page", () => {
     await page.getByRole("button", { name: `Resend invitation to ${bob.email}` }).click();
     await page.getByText(`Sent again to ${bob.email}`).waitFor();
     await context.close();
-  });
+  }, 120_000);
 
   it("explains an unverified inviter and a list that is too long, and loses nothing", async () => {
     const context = await atrium.context();
@@ -265,7 +265,7 @@ describe("the Invitations page", () => {
     await invitee.goto(erinLink!);
     await invitee.getByRole("heading", { name: "This invitation no longer works" }).waitFor();
     await context.close();
-  });
+  }, 120_000);
 
   it("shows 50 invitations a page, with Next and Previous", async () => {
     const context = await atrium.context();

@@ -11,9 +11,20 @@ export const invitationsKey = (slug: string) => ["organization", slug, "invitati
 
 export const DELIVERY_NAMES = { email: "Email", link: "Link" } as const;
 
-/** The addresses in what a person pasted: split on commas, semicolons and any space. */
+/**
+ * The addresses in what a person pasted: split on commas, semicolons and any space. A list
+ * copied from a mail program (`"Smith, Alice" <alice@acme.com>; Bob <bob@acme.com>`) gives its
+ * addresses, not the names around them.
+ */
 export function splitAddresses(text: string): string[] {
-  return text.split(/[\s,;]+/).filter((piece) => piece !== "");
+  return (
+    text
+      // A quoted name, then the unquoted words of a name (none has an "@"), before "<address>".
+      .replace(/"[^"]*"\s*(?=<)/g, " ")
+      .replace(/(?<=^|[\s,;])(?:[^\s,;<>@]+[ \t]+)*<([^<>\s]*)>/g, " $1 ")
+      .split(/[\s,;]+/)
+      .filter((piece) => piece !== "")
+  );
 }
 
 /** Why an address was not invited, in words, for each rejection code of the API. */
