@@ -727,7 +727,7 @@ export interface paths {
         };
         /**
          * List an organization's audit events
-         * @description Owners and admins. The organization's events, newest first, filtered by action, actor and time; changes nothing.
+         * @description Owners and admins. The organization's events, newest first, filtered by action, actor (id or email) and time; changes nothing.
          */
         get: operations["listOrganizationAuditEvents"];
         put?: never;
@@ -8911,6 +8911,8 @@ export interface operations {
             query?: {
                 action?: string;
                 actorId?: string;
+                /** @description the actor's email address, whatever its letter case */
+                actorEmail?: string;
                 /** @description events at or after this time */
                 from?: string;
                 /** @description events before this time */
@@ -9089,6 +9091,8 @@ export interface operations {
             query?: {
                 action?: string;
                 actorId?: string;
+                /** @description the actor's email address, whatever its letter case */
+                actorEmail?: string;
                 /** @description events at or after this time */
                 from?: string;
                 /** @description events before this time */
@@ -9237,6 +9241,8 @@ export interface operations {
             query?: {
                 action?: string;
                 actorId?: string;
+                /** @description the actor's email address, whatever its letter case */
+                actorEmail?: string;
                 /** @description events at or after this time */
                 from?: string;
                 /** @description events before this time */
@@ -9434,6 +9440,8 @@ export interface operations {
             query?: {
                 action?: string;
                 actorId?: string;
+                /** @description the actor's email address, whatever its letter case */
+                actorEmail?: string;
                 /** @description events at or after this time */
                 from?: string;
                 /** @description events before this time */
