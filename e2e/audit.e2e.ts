@@ -194,4 +194,42 @@ describe("the audit log", () => {
     await page.setViewportSize(DESKTOP);
     await context.close();
   });
+  it("walks the log in pages of 50 with Next and Previous, newest first", async () => {
+    const context = await atrium.context();
+    const page = await context.newPage();
+    const grace = person("Grace Hopper");
+    await signUp(page, grace);
+    const slug = slugOf(page);
+    // Created and owner added, then 53 renames: 55 events, two pages.
+    for (let i = 1; i <= 53; i++) {
+      const renamed = await page.request.patch(`/api/v1/organizations/${slug}`, {
+        data: { name: `Name ${i}` },
+        headers: { origin: atrium.url },
+      });
+      expect(renamed.status()).toBe(200);
+    }
+    await page.goto(`/o/${slug}/settings/audit`);
+    const renamedTo = (i: number) => `${grace.email} renamed the organization to “Name ${i}”`;
+    await expect.poll(() => sentences(page)).toHaveLength(50);
+    const first = await sentences(page);
+    expect(first[0]).toBe(renamedTo(53));
+    expect(first[49]).toBe(renamedTo(4));
+    expect(await page.getByRole("button", { name: "Previous" }).isDisabled()).toBe(true);
+
+    await page.getByRole("button", { name: "Next" }).click();
+    await expect
+      .poll(() => sentences(page))
+      .toEqual([
+        renamedTo(3),
+        renamedTo(2),
+        renamedTo(1),
+        `${grace.email} joined as owner`,
+        `${grace.email} created the organization “Grace Hopper's Organization”`,
+      ]);
+    expect(await page.getByText("Page 2").isVisible()).toBe(true);
+    expect(await page.getByRole("button", { name: "Next" }).isDisabled()).toBe(true);
+    await page.getByRole("button", { name: "Previous" }).click();
+    await expect.poll(() => sentences(page)).toEqual(first);
+    await context.close();
+  });
 });

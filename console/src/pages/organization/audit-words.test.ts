@@ -51,6 +51,17 @@ describe("the audit log in words", () => {
     );
   });
 
+  it("says what changed in an organization", () => {
+    const renamed = { changed: ["name", "slug"], name: "Acme", slug: "acme" };
+    expect(describeEvent(event("organization.updated", renamed))).toBe(
+      "alice@acme.com renamed the organization to “Acme” and changed the organization's address to acme",
+    );
+    const domains = { changed: ["allowedEmailDomains"], allowed_email_domains: ["acme.com"] };
+    expect(describeEvent(event("organization.updated", domains))).toBe(
+      "alice@acme.com changed the organization's allowed email domains",
+    );
+  });
+
   it("shows an action it does not know by its code, and the operator as such", () => {
     expect(describeEvent(event("widget.frobbed"))).toBe("alice@acme.com: widget.frobbed");
     const operator = { actor: { type: "system", id: "cli" } };

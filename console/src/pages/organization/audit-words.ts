@@ -61,8 +61,6 @@ const LOST_AUTHORITY: Record<string, string> = {
 };
 
 const ORGANIZATION_FIELDS: Record<string, string> = {
-  name: "name",
-  slug: "address",
   allowedEmailDomains: "allowed email domains",
 };
 
@@ -108,11 +106,15 @@ export const SENTENCES: Record<AuditAction, Sentence> = {
   "invitation.declined": (a, m) => `${a} declined an invitation${asRole(m)}`,
   "organization.created": (a, m) => `${a} created the organization${quoted(m.name)}`,
   "organization.updated": (a, m) => {
-    const changed = Array.isArray(m.changed)
-      ? m.changed.map((field) => ORGANIZATION_FIELDS[String(field)] ?? String(field))
-      : [];
-    const what = changed.length ? `'s ${list(changed)}` : "";
-    return `${a} changed the organization${what}${text(m.name) ? ` (name: “${m.name}”)` : ""}`;
+    const changed = Array.isArray(m.changed) ? m.changed.map(String) : [];
+    const parts = changed.map((field) =>
+      field === "name"
+        ? `renamed the organization${text(m.name) ? ` to “${m.name}”` : ""}`
+        : field === "slug"
+          ? `changed the organization's address${text(m.slug) ? ` to ${m.slug}` : ""}`
+          : `changed the organization's ${ORGANIZATION_FIELDS[field] ?? field}`,
+    );
+    return `${a} ${parts.length ? list(parts) : "changed the organization"}`;
   },
   "organization.deleted": (a, m) => `${a} deleted the organization${quoted(m.name)}`,
   "user.signed_up": (a) => `${a} signed up`,

@@ -17,7 +17,7 @@ const exportLink =
 
 function Actor({ event }: { event: AuditEvent }) {
   return (
-    <span className="break-words whitespace-normal">
+    <span className="whitespace-normal [overflow-wrap:anywhere]">
       {actorName(event)}
       {event.actor.type === "api_key" && <span className="text-slate-700"> (API key)</span>}
     </span>
@@ -126,12 +126,12 @@ export default function AuditPage() {
                       <Actor event={row.event} />
                     </Cell>
                     <Cell>
-                      <span className="block min-w-56 whitespace-normal">
+                      <span className="block min-w-48 whitespace-normal [overflow-wrap:anywhere]">
                         {describeEvent(row.event)}
                       </span>
                     </Cell>
                     <Cell>
-                      <span className="break-words whitespace-normal">
+                      <span className="whitespace-normal [overflow-wrap:anywhere]">
                         {describeTarget(row.event)}
                       </span>
                     </Cell>
