@@ -48,14 +48,25 @@ export function exportHref(slug: string, format: "jsonl" | "csv", query: AuditQu
   return `/api/v1/organizations/${encodeURIComponent(slug)}/audit-events/export?${params}`;
 }
 
+/** Action and actor take a row each on a phone; the two days share one. */
+const WIDE_ON_PHONE = "col-span-2 sm:col-span-1";
+
 const control =
   "rounded-md border border-slate-400 bg-white px-3 py-2 text-sm text-slate-900 w-full";
 
 /** A label above its control, tied by id (a wrapping label would add the value to the name). */
-function Labelled({ label, children }: { label: string; children: (id: string) => ReactNode }) {
+function Labelled({
+  label,
+  className = "",
+  children,
+}: {
+  label: string;
+  className?: string;
+  children: (id: string) => ReactNode;
+}) {
   const id = useId();
   return (
-    <div className="flex flex-col gap-1">
+    <div className={`flex flex-col gap-1 ${className}`}>
       <label htmlFor={id} className="text-sm font-medium text-slate-800">
         {label}
       </label>
@@ -102,13 +113,13 @@ export function AuditFilters({
   return (
     <form
       aria-label="Filter events"
-      className="grid gap-4 sm:grid-cols-2 lg:grid-cols-[minmax(0,1.2fr)_minmax(0,1.4fr)_minmax(0,1fr)_minmax(0,1fr)_auto] lg:items-end"
+      className="grid grid-cols-2 items-end gap-4 lg:grid-cols-[minmax(0,1.2fr)_minmax(0,1.4fr)_minmax(0,1fr)_minmax(0,1fr)_auto]"
       onSubmit={(event) => {
         event.preventDefault();
         commitActor(actor);
       }}
     >
-      <Labelled label="Action">
+      <Labelled label="Action" className={WIDE_ON_PHONE}>
         {(id) => (
           <select
             id={id}
@@ -125,14 +136,16 @@ export function AuditFilters({
           </select>
         )}
       </Labelled>
-      <TextField
-        label="Actor email"
-        type="email"
-        value={actor}
-        onChange={setActor}
-        onBlur={() => commitActor(actor)}
-        autoComplete="off"
-      />
+      <div className={WIDE_ON_PHONE}>
+        <TextField
+          label="Actor email"
+          type="email"
+          value={actor}
+          onChange={setActor}
+          onBlur={() => commitActor(actor)}
+          autoComplete="off"
+        />
+      </div>
       <Labelled label="From">
         {(id) => (
           <input
@@ -158,7 +171,11 @@ export function AuditFilters({
         )}
       </Labelled>
       {filtered && (
-        <Button variant="secondary" onPress={() => onChange({})}>
+        <Button
+          variant="secondary"
+          className="col-span-2 justify-self-start lg:col-span-1"
+          onPress={() => onChange({})}
+        >
           Clear filters
         </Button>
       )}
