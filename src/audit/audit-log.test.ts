@@ -132,6 +132,71 @@ describe("GET /organizations/{org}/audit-events", () => {
     expect(before.length).toBeGreaterThan(0);
   });
 
+  it("filters by the actor's email as a person types it: any letter case, spaces around, exact", async () => {
+    const { owner, admin, member, path } = await organizationWithHistory();
+    const all = await listAll(owner.client, path);
+    const byAdmin = all.filter((e) => e.actor.id === admin.user.id);
+    expect(byAdmin.map((e) => e.action).sort()).toEqual([
+      "invitation.accepted",
+      "invitation.created",
+      "member.added",
+      "organization.updated",
+    ]);
+    const typed = (email: string) => `&actorEmail=${encodeURIComponent(email)}`;
+    for (const email of [admin.email, admin.email.toUpperCase(), ` ${admin.email}  `]) {
+      expect(await listAll(owner.client, path, typed(email))).toEqual(byAdmin);
+    }
+    const both = `${typed(admin.email)}&action=organization.updated`;
+    expect((await listAll(owner.client, path, both)).map((e) => e.action)).toEqual([
+      "organization.updated",
+    ]);
+    // Exact: a part of the address, or another person's, finds nothing of the admin's.
+    expect(await listAll(owner.client, path, typed(admin.email.slice(0, -1)))).toEqual([]);
+    expect(await listAll(owner.client, path, typed(`x${admin.email}`))).toEqual([]);
+    const byMember = await listAll(owner.client, path, typed(member.email.toUpperCase()));
+    expect(byMember).toEqual(all.filter((e) => e.actor.id === member.user.id));
+    expect(byMember.length).toBeGreaterThan(0);
+
+    const exported = await expectStatus(
+      owner.client.get(`${path}/export?format=jsonl${typed(admin.email.toUpperCase())}`),
+      200,
+    );
+    const lines = exported.raw.body.trimEnd().split("\n");
+    expect(lines.map((line: string) => JSON.parse(line))).toEqual(byAdmin);
+    const csv = await expectStatus(
+      owner.client.get(`${path}/export?format=csv${typed(admin.email.toUpperCase())}`),
+      200,
+    );
+    expect(
+      parseCsv(csv.raw.body)
+        .slice(1)
+        .map((row) => row[0]),
+    ).toEqual(byAdmin.map((e) => e.id));
+
+    // The account's own log: what it did itself, or what the owner did to it.
+    const mine = await listAll(member.client, "/me/audit-events");
+    const bySelf = await listAll(member.client, "/me/audit-events", typed(member.email));
+    expect(bySelf).toEqual(mine.filter((e) => e.actor.id === member.user.id));
+    expect(bySelf.length).toBeGreaterThan(0);
+    const byOwner = await listAll(member.client, "/me/audit-events", typed(owner.email));
+    expect(byOwner).toEqual(mine.filter((e) => e.actor.id === owner.user.id));
+    const ownExport = await expectStatus(
+      member.client.get(`/me/audit-events/export?format=jsonl${typed(member.email.toUpperCase())}`),
+      200,
+    );
+    expect(ownExport.raw.body.trimEnd().split("\n")).toHaveLength(bySelf.length);
+  });
+
+  it("refuses an empty or overlong actorEmail with 400 invalid_request", async () => {
+    const { client, org } = await ownerWithOrganization(t);
+    const path = `/organizations/${org.id}/audit-events`;
+    for (const query of ["actorEmail=", `actorEmail=${"a".repeat(250)}%40x.io`]) {
+      for (const url of [path, `${path}/export`, "/me/audit-events", "/me/audit-events/export"]) {
+        expectError(await client.get(`${url}?${query}`), 400, "invalid_request", `${url} ${query}`);
+      }
+    }
+  });
+
   it("records an action taken with an API key with the key as actor, and filters by it", async () => {
     const { client, org, email } = await ownerWithOrganization(t);
     const key = await expectStatus(client.post("/me/api-keys", { name: "deploy" }), 201);
@@ -145,7 +210,9 @@ describe("GET /organizations/{org}/audit-events", () => {
         action: "organization.updated",
         actor: { type: "api_key", id: key.body.apiKey.id, email },
       }),
-    ]);
+    ]); // The key acts for its owner: their address finds what it did, with what they did.
+    const byEmail = await listAll(script, path, `&actorEmail=${encodeURIComponent(email)}`, bearer);
+    expect(byEmail.map((e) => e.actor.id)).toContain(key.body.apiKey.id);
   });
 
   it("refuses a from or to that is not an RFC 3339 time with 400 invalid_request", async () => {

@@ -15,6 +15,8 @@ export interface AuditFilter {
     | { all: true };
   action?: string | undefined;
   actorId?: string | undefined;
+  /** The actor's address as a person would type it: matched whatever its letter case. */
+  actorEmail?: string | undefined;
   from?: Date | undefined;
   to?: Date | undefined;
 }
@@ -38,6 +40,13 @@ export function listAuditEvents(
   }
   if (filter.action) query = query.where("action", "=", filter.action);
   if (filter.actorId) query = query.where("actor_id", "=", filter.actorId);
+  if (filter.actorEmail) {
+    const email = filter.actorEmail;
+    // lower() on both sides, so that the database's idea of case applies to each alike.
+    query = query.where((eb) =>
+      eb(eb.fn("lower", ["actor_email"]), "=", eb.fn("lower", [eb.val(email)])),
+    );
+  }
   if (filter.from) query = query.where("created_at", ">=", filter.from);
   if (filter.to) query = query.where("created_at", "<", filter.to);
   if (page.beforeId) query = query.where("id", "<", page.beforeId);

@@ -11,6 +11,13 @@ import { AuditEventSchema } from "./audit-event.js";
 const filters = {
   action: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
   actorId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  actorEmail: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 254,
+      description: "the actor's email address, whatever its letter case",
+    }),
+  ),
   from: Type.Optional(
     Type.String({ format: "date-time", description: "events at or after this time" }),
   ),
@@ -46,7 +53,7 @@ export function auditRoutes(api: Api, deps: Deps): void {
         summary: "List an organization's audit events",
         description:
           "Owners and admins. The organization's events, newest first, filtered by action, " +
-          "actor and time; changes nothing.",
+          "actor (id or email) and time; changes nothing.",
         params: OrgParams,
         querystring: ListQuery,
         response: { 200: Json("A page of audit events.", Page(AuditEventSchema)) },

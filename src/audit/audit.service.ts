@@ -17,6 +17,7 @@ import { CSV_HEADER, toAuditEvent, toCsvLine } from "./audit-event.js";
 export interface AuditQuery {
   action?: string | undefined;
   actorId?: string | undefined;
+  actorEmail?: string | undefined;
   from?: string | undefined;
   to?: string | undefined;
 }
@@ -76,6 +77,8 @@ async function scopeFor(
     scope,
     action: query.action,
     actorId: query.actorId,
+    // As typed: surrounding spaces dropped, composed as stored addresses are (NFC).
+    actorEmail: query.actorEmail?.trim().normalize("NFC") || undefined,
     from: timeParam(query.from, "from"),
     to: timeParam(query.to, "to"),
   };

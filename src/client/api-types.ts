@@ -727,7 +727,7 @@ export interface paths {
         };
         /**
          * List an organization's audit events
-         * @description Owners and admins. The organization's events, newest first, filtered by action, actor and time; changes nothing.
+         * @description Owners and admins. The organization's events, newest first, filtered by action, actor (id or email) and time; changes nothing.
          */
         get: operations["listOrganizationAuditEvents"];
         put?: never;
@@ -8914,6 +8914,8 @@ export interface operations {
             query?: {
                 action?: string;
                 actorId?: string;
+                /** @description the actor's email address, whatever its letter case */
+                actorEmail?: string;
                 /** @description events at or after this time */
                 from?: string;
                 /** @description events before this time */
@@ -9092,6 +9094,8 @@ export interface operations {
             query?: {
                 action?: string;
                 actorId?: string;
+                /** @description the actor's email address, whatever its letter case */
+                actorEmail?: string;
                 /** @description events at or after this time */
                 from?: string;
                 /** @description events before this time */
@@ -9240,6 +9244,8 @@ export interface operations {
             query?: {
                 action?: string;
                 actorId?: string;
+                /** @description the actor's email address, whatever its letter case */
+                actorEmail?: string;
                 /** @description events at or after this time */
                 from?: string;
                 /** @description events before this time */
@@ -9437,6 +9443,8 @@ export interface operations {
             query?: {
                 action?: string;
                 actorId?: string;
+                /** @description the actor's email address, whatever its letter case */
+                actorEmail?: string;
                 /** @description events at or after this time */
                 from?: string;
                 /** @description events before this time */

@@ -133,9 +133,12 @@ describe("POST /invitations/{token}/accept", () => {
       actor_id: invitee.user.id,
       subject_user_id: invitee.user.id,
       target_id: invitation.id,
+      metadata: { email: invitee.email, role: "admin" },
     });
     const added = await organizationAuditEvents(t, owner.org.id, "member.added");
-    expect(added.filter((e) => e.target_id === invitee.user.id)).toHaveLength(1);
+    expect(added.filter((e) => e.target_id === invitee.user.id).map((e) => e.metadata)).toEqual([
+      { email: invitee.email, name: "Ivy Invitee", role: "admin", via: "invitation" },
+    ]);
   });
 
   it("refuses another signed-in account with invitation_email_mismatch", async () => {
@@ -251,6 +254,10 @@ describe("POST /invitations/{token}/decline", () => {
     );
     const events = await organizationAuditEvents(t, owner.org.id, "invitation.declined");
     expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({ actor_id: invitee.user.id, target_id: invitation.id });
+    expect(events[0]).toMatchObject({
+      actor_id: invitee.user.id,
+      target_id: invitation.id,
+      metadata: { email: invitee.email, role: "member" },
+    });
   });
 });

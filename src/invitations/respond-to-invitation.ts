@@ -89,7 +89,7 @@ function canonicalOf(email: string): string {
 export async function joinThroughInvitation(
   tx: Tx,
   invitation: InvitationWithOrganization,
-  user: Pick<UserRow, "id" | "email">,
+  user: Pick<UserRow, "id" | "email" | "name">,
   meta: RequestMeta,
   actor: Actor = userActor(user),
 ) {
@@ -110,14 +110,15 @@ export async function joinThroughInvitation(
     ...common,
     action: "invitation.accepted",
     target: { type: "invitation", id: invitation.id },
-    metadata: { role: invitation.role },
+    metadata: { email: invitation.email, role: invitation.role },
   });
   if (added) {
     await recordAuditEvent(tx, meta, {
       ...common,
       action: "member.added",
       target: { type: "user", id: user.id },
-      metadata: { role: invitation.role, via: "invitation" },
+      // Who joined, as they were then: the log reads in words after they have gone.
+      metadata: { email: user.email, name: user.name, role: invitation.role, via: "invitation" },
     });
   }
   return {
@@ -156,6 +157,7 @@ async function respond(
       organizationId: invitation.organization_id,
       subjectUserId: auth.user.id,
       target: { type: "invitation", id: invitation.id },
+      metadata: { email: invitation.email, role: invitation.role },
     });
     return undefined;
   });

@@ -72,7 +72,24 @@ describe("POST /auth/sign-up with an invitationToken", () => {
     expect(t.mailbox.to(email.toLowerCase())).toEqual([]); // no verification email needed
     expect((await invitationRows(t, owner.org.id))[0]?.status).toBe("accepted");
     const accepted = await organizationAuditEvents(t, owner.org.id, "invitation.accepted");
-    expect(accepted).toEqual([expect.objectContaining({ actor_id: reply.body.user.id })]);
+    expect(accepted).toEqual([
+      expect.objectContaining({
+        actor_id: reply.body.user.id,
+        metadata: { email, role: "admin" }, // the address invited, as it was typed
+      }),
+    ]);
+    const added = await organizationAuditEvents(t, owner.org.id, "member.added");
+    expect(added.filter((e) => e.subject_user_id === reply.body.user.id)).toEqual([
+      expect.objectContaining({
+        // the account's own address and name, which the log shows in words
+        metadata: {
+          email: email.toLowerCase(),
+          name: "Nina Newcomer",
+          role: "admin",
+          via: "invitation",
+        },
+      }),
+    ]);
   });
 
   it("with a shared link: a member, but the email still needs verifying", async () => {

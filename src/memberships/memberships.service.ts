@@ -99,7 +99,8 @@ export async function changeMemberRole(
       organizationId: scope.organization.id,
       subjectUserId: target.user_id,
       target: { type: "member", id: target.id },
-      metadata: { from: target.role, to: role },
+      // Who it concerns, as they were then: the log reads in words after they have gone.
+      metadata: { email: user.email, name: user.name, from: target.role, to: role },
     });
     await revokeInvitationsBeyondAuthority(tx, {
       inviterUserId: target.user_id,
@@ -135,6 +136,7 @@ export async function removeMember(
       meta.now,
     );
     await keepAnOwner(tx, target);
+    const user = await findUserById(tx.db, target.user_id);
     await deleteMember(tx.db, scope.organization.id, target.id);
     const leaving = target.id === scope.member.id;
     await recordAuditEvent(tx, meta, {
@@ -143,7 +145,8 @@ export async function removeMember(
       organizationId: scope.organization.id,
       subjectUserId: target.user_id,
       target: { type: "member", id: target.id },
-      metadata: { role: target.role },
+      // Who it concerns, as they were then: the log reads in words after they have gone.
+      metadata: { ...(user ? { email: user.email, name: user.name } : {}), role: target.role },
     });
     await revokeInvitationsBeyondAuthority(tx, {
       inviterUserId: target.user_id,

@@ -17,6 +17,8 @@ interface Person {
   client: Client;
   userId: string;
   memberId: string;
+  email: string;
+  name: string;
 }
 
 let counter = 0;
@@ -30,7 +32,15 @@ async function organizationWith(...roles: Role[]) {
   const created = await owner.client.post("/organizations", { name: `Team ${++counter}` });
   expect(created.status).toBe(201);
   const org: string = created.body.id;
-  const people = [{ client: owner.client, userId: owner.user.id, memberId: "" }];
+  const people = [
+    {
+      client: owner.client,
+      userId: owner.user.id,
+      memberId: "",
+      email: owner.email,
+      name: owner.name,
+    },
+  ];
   for (const role of roles) {
     const email = `member${++counter}-${Date.now()}@example.com`;
     const invited = await owner.client.post(`/organizations/${org}/invitations`, {
@@ -41,14 +51,15 @@ async function organizationWith(...roles: Role[]) {
     expect(invited.status).toBe(201);
     const client = t.client();
     t.clock.advance(1_000); // joins a second apart: the members list is in join order
+    const name = `Member ${counter}`;
     const joined = await client.post("/auth/sign-up", {
       email,
-      name: `Member ${counter}`,
+      name,
       password: STRONG_PASSWORD,
       invitationToken: String(invited.body.invitations[0].url).split("/invite/")[1],
     });
     expect(joined.status).toBe(201);
-    people.push({ client, userId: joined.body.user.id, memberId: "" });
+    people.push({ client, userId: joined.body.user.id, memberId: "", email, name });
   }
   const members = (await owner.client.get(`/organizations/${org}/members`)).body.items;
   for (const person of people)
@@ -87,7 +98,7 @@ async function reauthenticate(client: Client) {
 }
 
 describe("PATCH /organizations/{org}/members/{memberId}", () => {
-  it("lets an owner promote a member to admin and records member.role_changed with from and to", async () => {
+  it("lets an owner promote a member to admin and records member.role_changed with who, from and to", async () => {
     const { org, people } = await organizationWith("member");
     const [owner, member] = people as [Person, Person];
     const reply = await setRole(owner, org, member, "admin");
@@ -101,7 +112,7 @@ describe("PATCH /organizations/{org}/members/{memberId}", () => {
         subject_user_id: member.userId,
         target_type: "member",
         target_id: member.memberId,
-        metadata: { from: "member", to: "admin" },
+        metadata: { email: member.email, name: member.name, from: "member", to: "admin" },
       }),
     ]);
   });
@@ -118,7 +129,7 @@ describe("PATCH /organizations/{org}/members/{memberId}", () => {
     expect(reply.status).toBe(200);
     expect(reply.body.role).toBe("owner");
     expect((await events(org, "member.role_changed")).map((e) => e.metadata)).toEqual([
-      { from: "admin", to: "owner" },
+      { email: admin.email, name: admin.name, from: "admin", to: "owner" },
     ]);
   });
 
@@ -217,7 +228,7 @@ describe("PATCH /organizations/{org}/members/{memberId}", () => {
 });
 
 describe("DELETE /organizations/{org}/members/{memberId}", () => {
-  it("lets an owner remove a member, an admin and (fresh) another owner, recording member.removed", async () => {
+  it("lets an owner remove a member, an admin and (fresh) another owner, recording member.removed with who and their role", async () => {
     const { org, people } = await organizationWith("member", "admin", "owner");
     const [owner, member, admin, other] = people as [Person, Person, Person, Person];
     expect((await remove(owner, org, member)).status).toBe(204);
@@ -235,6 +246,12 @@ describe("DELETE /organizations/{org}/members/{memberId}", () => {
         [other.memberId, other.userId, owner.userId],
       ].sort(),
     );
+    const byTarget = Object.fromEntries(removed.map((e) => [e.target_id, e.metadata]));
+    expect(byTarget).toEqual({
+      [member.memberId]: { email: member.email, name: member.name, role: "member" },
+      [admin.memberId]: { email: admin.email, name: admin.name, role: "admin" },
+      [other.memberId]: { email: other.email, name: other.name, role: "owner" },
+    });
   });
 
   it("lets an admin remove admins and members but not an owner", async () => {
@@ -254,7 +271,11 @@ describe("DELETE /organizations/{org}/members/{memberId}", () => {
     expect((await remove(member, org, member)).status).toBe(204);
     expect(Object.keys(await roles(org, owner.client))).toEqual([owner.memberId, other.memberId]);
     expect(await events(org, "member.left")).toEqual([
-      expect.objectContaining({ actor_id: member.userId, target_id: member.memberId }),
+      expect.objectContaining({
+        actor_id: member.userId,
+        target_id: member.memberId,
+        metadata: { email: member.email, name: member.name, role: "member" },
+      }),
     ]);
     expect(await events(org, "member.removed")).toEqual([]);
   });
