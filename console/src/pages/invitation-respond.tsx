@@ -54,18 +54,20 @@ export function RespondToInvitation({
       ) : (
         error && <Banner tone="error">{errorMessage(error)}</Banner>
       )}
+      {(accept.isPending || decline.isPending) && (
+        <p role="status" className="text-sm text-slate-700">
+          {accept.isPending ? "Joining…" : "Declining…"}
+        </p>
+      )}
+      {/* Disabled rather than pending: the page changes on success, and a pending button that
+          disappears leaves its announcement pointing at nothing. */}
       <div className="flex flex-wrap gap-2">
-        <Button
-          pending={accept.isPending}
-          isDisabled={decline.isPending}
-          onPress={() => accept.mutate()}
-        >
+        <Button isDisabled={accept.isPending || decline.isPending} onPress={() => accept.mutate()}>
           Accept
         </Button>
         <Button
           variant="secondary"
-          pending={decline.isPending}
-          isDisabled={accept.isPending}
+          isDisabled={accept.isPending || decline.isPending}
           onPress={() => decline.mutate()}
         >
           Decline
@@ -86,14 +88,13 @@ function VerifyFirst({ email }: { email: string }) {
         Verify your email address before accepting: open the link we sent to {email}, then press
         Accept again.
       </span>
-      {resend.isSuccess ? (
-        <span className="font-medium">We sent a new link to {email}.</span>
-      ) : (
-        <Button variant="secondary" pending={resend.isPending} onPress={() => resend.mutate()}>
-          Resend verification link
-        </Button>
-      )}
+      {resend.isSuccess && <span className="font-medium">We sent a new link to {email}.</span>}
       {resend.isError && <span>{errorMessage(resend.error)}</span>}
+      {/* Kept mounted: a pending button that disappears leaves its announcement pointing at
+          nothing (axe: role-img-alt). */}
+      <Button variant="secondary" pending={resend.isPending} onPress={() => resend.mutate()}>
+        Resend verification link
+      </Button>
     </Banner>
   );
 }
@@ -129,7 +130,7 @@ export function InvitationForSomeoneElse({
         To accept it, sign out and continue as {invitation.email}.
       </p>
       {signOut.isError && <Banner tone="error">{errorMessage(signOut.error)}</Banner>}
-      <Button pending={signOut.isPending} onPress={() => signOut.mutate()}>
+      <Button isDisabled={signOut.isPending} onPress={() => signOut.mutate()}>
         Sign out and continue
       </Button>
     </>

@@ -1,6 +1,6 @@
 import { queryOptions, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useNavigate } from "@tanstack/react-router";
-import { useId } from "react";
+import { useId, useRef } from "react";
 import { api, unwrap } from "../lib/api";
 import { errorMessage } from "../lib/errors";
 import { organizationsQuery } from "../lib/session";
@@ -88,11 +88,20 @@ export function invitationDetails(invitation: MyInvitation): string {
  */
 export function PendingInvitations({ whenEmpty }: { whenEmpty?: string }) {
   const invitations = useQuery(myInvitationsQuery);
-  const { accept, decline, error, accepting, declining } = useAnswerInvitation();
+  // After a decline the item goes: focus moves to the section's heading, not to the page's top.
+  const heading = useRef<HTMLHeadingElement>(null);
+  const { accept, decline, error, accepting, declining } = useAnswerInvitation(() =>
+    heading.current?.focus(),
+  );
   if (!whenEmpty && (invitations.data?.length ?? 0) === 0 && !invitations.isError) return null;
   return (
     <section aria-labelledby="pending-invitations" className="mb-8">
-      <h2 id="pending-invitations" className="mb-3 text-lg font-semibold text-slate-900">
+      <h2
+        id="pending-invitations"
+        ref={heading}
+        tabIndex={-1}
+        className="mb-3 text-lg font-semibold text-slate-900 outline-none"
+      >
         Pending invitations
       </h2>
       {error && (
@@ -151,10 +160,11 @@ function InvitationItem({
           {invitationDetails(invitation)}
         </p>
       </div>
+      {/* Disabled rather than pending while answering: the item goes on success, and a pending
+          button that disappears leaves its announcement pointing at nothing. */}
       <div className="flex gap-2">
         <Button
-          pending={accepting}
-          isDisabled={declining}
+          isDisabled={accepting || declining}
           aria-describedby={`${id}-name`}
           onPress={onAccept}
         >
@@ -162,8 +172,7 @@ function InvitationItem({
         </Button>
         <Button
           variant="secondary"
-          pending={declining}
-          isDisabled={accepting}
+          isDisabled={accepting || declining}
           aria-describedby={`${id}-name`}
           onPress={onDecline}
         >

@@ -198,15 +198,13 @@ function InvitationDialog({
             </Button>
             <Button
               variant="secondary"
-              pending={declining(shown)}
-              isDisabled={accepting(shown)}
+              isDisabled={accepting(shown) || declining(shown)}
               onPress={() => decline.mutate(shown)}
             >
               Decline
             </Button>
             <Button
-              pending={accepting(shown)}
-              isDisabled={declining(shown)}
+              isDisabled={accepting(shown) || declining(shown)}
               onPress={() => accept.mutate(shown)}
             >
               Accept
