@@ -16,8 +16,18 @@ export function InvitationEmailField({ email }: { email: string }) {
   );
 }
 
-/** An address as the server compares it: NFC, lowercase (the domain's punycode aside). */
+/** An address as the server compares it: NFC, lowercase, the domain in punycode. */
+function canonicalEmail(email: string): string {
+  const lowered = email.trim().normalize("NFC").toLowerCase();
+  const at = lowered.lastIndexOf("@");
+  try {
+    return `${lowered.slice(0, at)}@${new URL(`http://${lowered.slice(at + 1)}`).hostname}`;
+  } catch {
+    return lowered;
+  }
+}
+
+/** Whether the signed-in account is the one an invitation was sent to. */
 export function sameEmail(a: string, b: string): boolean {
-  const canonical = (email: string) => email.trim().normalize("NFC").toLowerCase();
-  return canonical(a) === canonical(b);
+  return canonicalEmail(a) === canonicalEmail(b);
 }

@@ -19,15 +19,16 @@ export function InvitationSummary({ invitation }: { invitation: Invitation }) {
     ["Invited by", invitation.invitedBy.name],
     ["Invited email", invitation.email],
   ] as const;
+  const row = "grid grid-cols-[6.5rem_minmax(0,1fr)] gap-x-3";
   return (
     <dl className="flex flex-col gap-2 rounded-md bg-slate-50 p-4 text-sm">
       {rows.map(([term, value]) => (
-        <div key={term} className="flex flex-wrap justify-between gap-x-4">
+        <div key={term} className={row}>
           <dt className="text-slate-700">{term}</dt>
-          <dd className="font-medium break-all text-slate-900">{value}</dd>
+          <dd className="font-medium [overflow-wrap:anywhere] text-slate-900">{value}</dd>
         </div>
       ))}
-      <div className="flex flex-wrap justify-between gap-x-4">
+      <div className={row}>
         <dt className="text-slate-700">Expires</dt>
         <dd className="font-medium text-slate-900">
           <time dateTime={invitation.expiresAt}>{formatDate(invitation.expiresAt)}</time>

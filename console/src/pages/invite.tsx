@@ -58,10 +58,6 @@ export default function Invite() {
   const data = invitation.data;
   return (
     <LinkPage title={`Join ${data.organization.name}`}>
-      <p className="text-sm text-slate-700">
-        {data.invitedBy.name} invited you to join {data.organization.name}. Review the invitation
-        below.
-      </p>
       <InvitationSummary invitation={data} />
       {!me.data ? (
         <JoinForms token={token} invitation={data} />
