@@ -2,6 +2,7 @@ import { type QueryClient, useQueryClient } from "@tanstack/react-query";
 import { useNavigate } from "@tanstack/react-router";
 import { Tab, TabList, TabPanel, Tabs } from "react-aria-components";
 import { organizationsQuery } from "../lib/session";
+import { InvitationEmailField } from "./invitation-email";
 import type { Invitation } from "./invitation-summary";
 import { SignInForm } from "./sign-in";
 import { SignUpForm } from "./sign-up";
@@ -54,6 +55,11 @@ export function JoinForms({ token, invitation }: { token: string; invitation: In
   const queryClient = useQueryClient();
   const navigate = useNavigate();
   const organization = invitation.organization.name;
+  // Kept out of the sign-in page's code, which has a weight budget.
+  const fixedEmail = {
+    email: invitation.email,
+    field: <InvitationEmailField email={invitation.email} />,
+  };
   return (
     <>
       <Tabs defaultSelectedKey="sign-up" className="flex flex-col gap-4">
@@ -74,7 +80,7 @@ export function JoinForms({ token, invitation }: { token: string; invitation: In
           </p>
           <SignUpForm
             invitation={token}
-            fixedEmail={invitation.email}
+            fixedEmail={fixedEmail}
             onSignedUp={async (user) => {
               queryClient.clear();
               queryClient.setQueryData(["me"], user);
@@ -91,7 +97,7 @@ export function JoinForms({ token, invitation }: { token: string; invitation: In
             Already have an account? Sign in, then accept the invitation.
           </p>
           <SignInForm
-            fixedEmail={invitation.email}
+            fixedEmail={fixedEmail}
             onSignedIn={async (user) => {
               keepOnlyInvitation(queryClient, token);
               queryClient.setQueryData(["me"], user);

@@ -1,5 +1,6 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { Link, useNavigate, useSearch } from "@tanstack/react-router";
+import type { ReactNode } from "react";
 import { Form } from "react-aria-components";
 import { api, type components, unwrap } from "../lib/api";
 import { useApiForm } from "../lib/form";
@@ -8,7 +9,6 @@ import { meQuery, safeRedirect } from "../lib/session";
 import { Banner } from "../ui/Banner";
 import { Button } from "../ui/Button";
 import { FormField } from "../ui/FormField";
-import { InvitationEmailField } from "./invitation-email";
 import { SocialButtons } from "./social-sign-in";
 
 const schema = z.object({
@@ -19,19 +19,20 @@ const schema = z.object({
 type User = components["schemas"]["User"];
 
 /**
- * The email and password form. With `fixedEmail` (an invitation's address) the email is shown
- * read-only; `onSignedIn` decides where the person goes.
+ * The email and password form. With `fixedEmail` (an invitation's address) its own field shows
+ * the address; `onSignedIn` decides where the person goes.
  */
 export function SignInForm({
   fixedEmail,
   onSignedIn,
 }: {
-  fixedEmail?: string;
+  /** An address the person may not change (an invitation's), and the field that shows it. */
+  fixedEmail?: { email: string; field: ReactNode };
   onSignedIn: (user: User) => Promise<void>;
 }) {
   const { form, onSubmit, formError, pending } = useApiForm(
     schema,
-    { email: fixedEmail ?? "", password: "" },
+    { email: fixedEmail?.email ?? "", password: "" },
     async (values) => {
       const { user } = await unwrap(api.POST("/api/v1/auth/sign-in", { body: values }));
       await onSignedIn(user);
@@ -41,7 +42,7 @@ export function SignInForm({
     <Form onSubmit={onSubmit} className="flex flex-col gap-4" validationBehavior="aria">
       {formError && <Banner tone="error">{formError}</Banner>}
       {fixedEmail ? (
-        <InvitationEmailField email={fixedEmail} />
+        fixedEmail.field
       ) : (
         <FormField
           control={form.control}

@@ -1,5 +1,6 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { Link, useNavigate, useSearch } from "@tanstack/react-router";
+import type { ReactNode } from "react";
 import { Form } from "react-aria-components";
 import { api, type components, unwrap } from "../lib/api";
 import { useApiForm } from "../lib/form";
@@ -8,7 +9,6 @@ import { meQuery } from "../lib/session";
 import { Banner } from "../ui/Banner";
 import { Button } from "../ui/Button";
 import { FormField } from "../ui/FormField";
-import { InvitationEmailField } from "./invitation-email";
 import { SocialButtons } from "./social-sign-in";
 
 const schema = z.object({
@@ -29,12 +29,13 @@ export function SignUpForm({
   onSignedUp,
 }: {
   invitation?: string | undefined;
-  fixedEmail?: string;
+  /** An address the person may not change (an invitation's), and the field that shows it. */
+  fixedEmail?: { email: string; field: ReactNode };
   onSignedUp: (user: User) => Promise<void>;
 }) {
   const { form, onSubmit, formError, pending } = useApiForm(
     schema,
-    { name: "", email: fixedEmail ?? "", password: "" },
+    { name: "", email: fixedEmail?.email ?? "", password: "" },
     async (values) => {
       const body = invitation ? { ...values, invitationToken: invitation } : values;
       const { user } = await unwrap(api.POST("/api/v1/auth/sign-up", { body }));
@@ -46,7 +47,7 @@ export function SignUpForm({
       {formError && <Banner tone="error">{formError}</Banner>}
       <FormField control={form.control} name="name" label="Name" autoComplete="name" />
       {fixedEmail ? (
-        <InvitationEmailField email={fixedEmail} />
+        fixedEmail.field
       ) : (
         <FormField
           control={form.control}
