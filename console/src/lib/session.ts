@@ -1,4 +1,4 @@
-import { queryOptions } from "@tanstack/react-query";
+import { type QueryClient, queryOptions } from "@tanstack/react-query";
 import { ApiError, api, unwrap } from "./api";
 
 /** The signed-in account, or null when signed out. */
@@ -14,6 +14,14 @@ export const meQuery = queryOptions({
   },
   staleTime: 60_000,
 });
+
+/**
+ * After signing in or up: the account as /me tells it (with what the instance lets it do),
+ * read afresh rather than taken from the sign-in's answer.
+ */
+export function reloadMe(queryClient: QueryClient) {
+  return queryClient.fetchQuery({ ...meQuery, staleTime: 0 });
+}
 
 /** The account's organizations, alphabetically, with the role in each. */
 export const organizationsQuery = queryOptions({

@@ -1,38 +1,30 @@
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { Link, useNavigate, useParams } from "@tanstack/react-router";
-import { api, unwrap } from "../lib/api";
+import { useQuery } from "@tanstack/react-query";
+import { Link, Navigate, useParams } from "@tanstack/react-router";
+import { useState } from "react";
+import { ApiError } from "../lib/api";
 import { errorMessage } from "../lib/errors";
 import { meQuery, organizationsQuery } from "../lib/session";
-import { Banner } from "../ui/Banner";
 import { Button } from "../ui/Button";
+import { sameEmail } from "./invitation-email";
+import { JoinForms, rememberedInvitation } from "./invitation-join";
+import { InvitationForSomeoneElse, RespondToInvitation } from "./invitation-respond";
+import { fetchInvitation, InvitationSummary } from "./invitation-summary";
 import { LinkPage } from "./link-page";
-import { SocialButtons } from "./social-sign-in";
 
 /**
- * An invitation link: signed out, it offers to sign up (with the invitation) or sign in and come
- * back; signed in, to accept or decline.
+ * An invitation link. It always shows the review first; then, by who is looking: Accept or
+ * Decline (the invited address, signed in), a way to sign out (another address), or the
+ * sign-up and sign-in forms with the address fixed (signed out). It never accepts by itself
+ * after a sign-in; a sign-up from the link accepts, as the person chose to join.
  */
 export default function Invite() {
   const { token } = useParams({ strict: false }) as { token: string };
-  const queryClient = useQueryClient();
-  const navigate = useNavigate();
   const me = useQuery(meQuery);
   const invitation = useQuery({
     queryKey: ["invitation", token],
-    queryFn: () => unwrap(api.GET("/api/v1/invitations/{token}", { params: { path: { token } } })),
+    queryFn: () => fetchInvitation(token),
   });
-  const accept = useMutation({
-    mutationFn: () =>
-      unwrap(api.POST("/api/v1/invitations/{token}/accept", { params: { path: { token } } })),
-    onSuccess: async (membership) => {
-      await queryClient.invalidateQueries({ queryKey: organizationsQuery.queryKey });
-      await navigate({ to: "/o/$slug", params: { slug: membership.organization.slug } });
-    },
-  });
-  const decline = useMutation({
-    mutationFn: () =>
-      unwrap(api.POST("/api/v1/invitations/{token}/decline", { params: { path: { token } } })),
-  });
+  const [declined, setDeclined] = useState(false);
 
   if (invitation.isPending || me.isPending) {
     return (
@@ -43,19 +35,7 @@ export default function Invite() {
       </LinkPage>
     );
   }
-  if (invitation.isError) {
-    return (
-      <LinkPage title="This invitation no longer works">
-        <p className="text-sm text-slate-700">
-          {errorMessage(invitation.error)} Ask the person who invited you for a new link.
-        </p>
-        <Link to="/" className="font-medium text-brand-700 underline">
-          Go to Atrium
-        </Link>
-      </LinkPage>
-    );
-  }
-  if (decline.isSuccess) {
+  if (declined) {
     return (
       <LinkPage title="Invitation declined">
         <p className="text-sm text-slate-700">You will not join this organization.</p>
@@ -65,43 +45,94 @@ export default function Invite() {
       </LinkPage>
     );
   }
-  const { organization, role, invitedBy, email } = invitation.data;
+  if (invitation.isError) {
+    return (
+      <UnusableInvitation
+        token={token}
+        error={invitation.error}
+        signedIn={!!me.data}
+        retry={() => void invitation.refetch()}
+      />
+    );
+  }
+  const data = invitation.data;
   return (
-    <LinkPage title={`Join ${organization.name}`}>
-      <p className="text-sm text-slate-700">
-        {invitedBy.name} invited {email} to join {organization.name} as {role}.
-      </p>
-      {(accept.isError || decline.isError) && (
-        <Banner tone="error">{errorMessage(accept.error ?? decline.error)}</Banner>
-      )}
-      {me.data ? (
-        <div className="flex flex-wrap gap-2">
-          <Button pending={accept.isPending} onPress={() => accept.mutate()}>
-            Accept invitation
-          </Button>
-          <Button variant="secondary" pending={decline.isPending} onPress={() => decline.mutate()}>
-            Decline
-          </Button>
-        </div>
+    <LinkPage title={`Join ${data.organization.name}`}>
+      <InvitationSummary invitation={data} />
+      {!me.data ? (
+        <JoinForms token={token} invitation={data} />
+      ) : sameEmail(me.data.email, data.email) ? (
+        <RespondToInvitation token={token} me={me.data} onDeclined={() => setDeclined(true)} />
       ) : (
-        <div className="flex flex-col gap-2 text-sm">
-          <Link
-            to="/sign-up"
-            search={{ invitation: token }}
-            className="font-medium text-brand-700 underline"
-          >
-            Sign up to accept
-          </Link>
-          <Link
-            to="/"
-            search={{ redirect: `/invite/${token}` }}
-            className="font-medium text-brand-700 underline"
-          >
-            Sign in to accept
-          </Link>
-          <SocialButtons invitation={token} returnTo="/home" />
-        </div>
+        <InvitationForSomeoneElse token={token} me={me.data} invitation={data} />
       )}
+    </LinkPage>
+  );
+}
+
+/** Expired, or used, revoked, replaced, declined or unknown (the API tells only expiry apart). */
+function UnusableInvitation({
+  token,
+  error,
+  signedIn,
+  retry,
+}: {
+  token: string;
+  error: Error;
+  signedIn: boolean;
+  retry: () => void;
+}) {
+  const gone = error instanceof ApiError && error.status === 404;
+  // Back from a provider's sign-up, which accepted the invitation: land in its organization.
+  const joinedName = gone && signedIn ? rememberedInvitation(token) : null;
+  const organizations = useQuery({ ...organizationsQuery, enabled: joinedName !== null });
+  const joined = organizations.data?.find((o) => o.organization.name === joinedName);
+  if (joined) return <Navigate to="/o/$slug" params={{ slug: joined.organization.slug }} replace />;
+  if (joinedName && organizations.isPending) {
+    return (
+      <LinkPage title="Invitation">
+        <p role="status" className="text-sm text-slate-700">
+          Loading…
+        </p>
+      </LinkPage>
+    );
+  }
+
+  const home = (
+    <Link to={signedIn ? "/home" : "/"} className="font-medium text-brand-700 underline">
+      {signedIn ? "Go to your organizations" : "Go to Atrium"}
+    </Link>
+  );
+  if (error instanceof ApiError && error.code === "invitation_expired") {
+    return (
+      <LinkPage title="This invitation has expired">
+        <p className="text-sm text-slate-700">
+          Invitations are valid for a limited time, and this one has run out. Ask the person who
+          invited you to send a new invitation.
+        </p>
+        {home}
+      </LinkPage>
+    );
+  }
+  if (gone) {
+    return (
+      <LinkPage title="This invitation no longer works">
+        <p className="text-sm text-slate-700">
+          The link has already been used, was revoked or replaced by a newer invitation, or was
+          declined. Ask the person who invited you for a new link.
+        </p>
+        {home}
+      </LinkPage>
+    );
+  }
+  return (
+    <LinkPage title="Invitation">
+      <p role="alert" className="text-sm text-slate-700">
+        {errorMessage(error)}
+      </p>
+      <Button variant="secondary" onPress={retry}>
+        Try again
+      </Button>
     </LinkPage>
   );
 }

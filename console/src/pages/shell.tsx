@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient, useSuspenseQuery } from "@tanstack/react-query";
 import { Outlet, useNavigate, useParams } from "@tanstack/react-router";
 import { useEffect, useState } from "react";
-import { Button as AriaButton, Form } from "react-aria-components";
+import { Button as AriaButton, Form, Header, MenuSection } from "react-aria-components";
 import { api, unwrap } from "../lib/api";
 import { errorMessage } from "../lib/errors";
 import { useApiForm } from "../lib/form";
@@ -19,6 +19,12 @@ import { Dialog } from "../ui/Dialog";
 import { FormField } from "../ui/FormField";
 import { Menu, MenuItem, MenuSeparator } from "../ui/Menu";
 import { Toasts, toast } from "../ui/Toast";
+import {
+  invitationDetails,
+  type MyInvitation,
+  myInvitationsQuery,
+  useAnswerInvitation,
+} from "./pending-invitations";
 import { ConfirmWithProvider } from "./social-buttons";
 
 const ROLE = { owner: "Owner", admin: "Admin", member: "Member" } as const;
@@ -64,6 +70,9 @@ function OrganizationSwitcher({ onCreate }: { onCreate: () => void }) {
     if (slug) rememberOrganization(slug);
   }, [slug]);
   const [query, setQuery] = useState("");
+  // The account's pending invitations sit in the switcher too, each opening a review dialog.
+  const invitations = useQuery(myInvitationsQuery);
+  const [reviewing, setReviewing] = useState<MyInvitation | null>(null);
   const needle = query.trim().toLocaleLowerCase();
   const shown = (organizations.data ?? []).filter(({ organization }) =>
     organization.name.toLocaleLowerCase().includes(needle),
@@ -73,60 +82,137 @@ function OrganizationSwitcher({ onCreate }: { onCreate: () => void }) {
     void navigate({ to: "/o/$slug", params: { slug: target } });
   };
   return (
-    <Menu
-      label="Organizations"
-      search={
-        (organizations.data?.length ?? 0) > 5
-          ? {
-              label: "Search organizations",
-              value: query,
-              onChange: setQuery,
-              onSubmit: () => {
-                const first = shown[0];
-                if (first) open(first.organization.slug);
-              },
+    <>
+      <Menu
+        label="Organizations"
+        search={
+          (organizations.data?.length ?? 0) > 5
+            ? {
+                label: "Search organizations",
+                value: query,
+                onChange: setQuery,
+                onSubmit: () => {
+                  const first = shown[0];
+                  if (first) open(first.organization.slug);
+                },
+              }
+            : undefined
+        }
+        trigger={
+          <AriaButton className="flex min-w-0 items-center gap-2 rounded-md px-3 py-2 text-left text-sm font-semibold text-slate-900 hover:bg-slate-100">
+            <span className="truncate">{current?.organization.name ?? "Organizations"}</span>
+            <span aria-hidden="true" className="text-slate-600">
+              ▾
+            </span>
+          </AriaButton>
+        }
+      >
+        {shown.map(({ organization, role }) => (
+          <MenuItem
+            key={organization.id}
+            id={organization.id}
+            textValue={organization.name}
+            onAction={() => open(organization.slug)}
+          >
+            <span className="truncate">{organization.name}</span>
+            <span className="text-xs text-slate-600">{ROLE[role]}</span>
+          </MenuItem>
+        ))}
+        {current && current.role !== "member" && (
+          <MenuItem
+            id="manage"
+            textValue="Manage"
+            onAction={() =>
+              navigate({
+                to: "/o/$slug/settings/general",
+                params: { slug: current.organization.slug },
+              })
             }
-          : undefined
-      }
-      trigger={
-        <AriaButton className="flex min-w-0 items-center gap-2 rounded-md px-3 py-2 text-left text-sm font-semibold text-slate-900 hover:bg-slate-100">
-          <span className="truncate">{current?.organization.name ?? "Organizations"}</span>
-          <span aria-hidden="true" className="text-slate-600">
-            ▾
-          </span>
-        </AriaButton>
-      }
+          >
+            Manage
+          </MenuItem>
+        )}
+        {(invitations.data?.length ?? 0) > 0 && (
+          <>
+            <MenuSeparator />
+            <MenuSection>
+              <Header className="px-3 pt-2 pb-1 text-xs font-semibold text-slate-700">
+                Invitations
+              </Header>
+              {invitations.data?.map((invitation) => (
+                <MenuItem
+                  key={invitation.id}
+                  id={`invitation-${invitation.id}`}
+                  textValue={`Invitation to ${invitation.organization.name}`}
+                  onAction={() => setReviewing(invitation)}
+                >
+                  <span className="truncate">
+                    <span className="sr-only">Invitation to </span>
+                    {invitation.organization.name}
+                  </span>
+                  <span className="text-xs text-slate-600">{ROLE[invitation.role]}</span>
+                </MenuItem>
+              ))}
+            </MenuSection>
+          </>
+        )}
+        <MenuSeparator />
+        <MenuItem id="create" textValue="Create organization" onAction={onCreate}>
+          Create organization
+        </MenuItem>
+      </Menu>
+      <InvitationDialog invitation={reviewing} onClose={() => setReviewing(null)} />
+    </>
+  );
+}
+
+/** An invitation chosen in the switcher: who invites, to what, until when; Accept or Decline. */
+function InvitationDialog({
+  invitation,
+  onClose,
+}: {
+  invitation: MyInvitation | null;
+  onClose: () => void;
+}) {
+  const { accept, decline, error, accepting, declining, reset } = useAnswerInvitation(onClose);
+  // The last invitation stays rendered while the dialog closes.
+  const [shown, setShown] = useState(invitation);
+  if (invitation && invitation !== shown) setShown(invitation);
+  return (
+    <Dialog
+      title={shown ? `Join ${shown.organization.name}` : "Invitation"}
+      isOpen={invitation !== null}
+      onOpenChange={(open) => {
+        if (open) return;
+        reset();
+        onClose();
+      }}
     >
-      {shown.map(({ organization, role }) => (
-        <MenuItem
-          key={organization.id}
-          id={organization.id}
-          textValue={organization.name}
-          onAction={() => open(organization.slug)}
-        >
-          <span className="truncate">{organization.name}</span>
-          <span className="text-xs text-slate-600">{ROLE[role]}</span>
-        </MenuItem>
-      ))}
-      {current && current.role !== "member" && (
-        <MenuItem
-          id="manage"
-          textValue="Manage"
-          onAction={() =>
-            navigate({
-              to: "/o/$slug/settings/general",
-              params: { slug: current.organization.slug },
-            })
-          }
-        >
-          Manage
-        </MenuItem>
+      {shown && (
+        <>
+          <p className="text-sm text-slate-700">{invitationDetails(shown)}.</p>
+          {error && <Banner tone="error">{error}</Banner>}
+          <div className="flex flex-wrap justify-end gap-2">
+            <Button variant="secondary" slot="close">
+              Cancel
+            </Button>
+            <Button
+              variant="secondary"
+              isDisabled={accepting(shown) || declining(shown)}
+              onPress={() => decline.mutate(shown)}
+            >
+              Decline
+            </Button>
+            <Button
+              isDisabled={accepting(shown) || declining(shown)}
+              onPress={() => accept.mutate(shown)}
+            >
+              Accept
+            </Button>
+          </div>
+        </>
       )}
-      <MenuSeparator />
-      <MenuItem id="create" textValue="Create organization" onAction={onCreate}>
-        Create organization
-      </MenuItem>
-    </Menu>
+    </Dialog>
   );
 }
 

@@ -1,9 +1,11 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { Link, useNavigate, useSearch } from "@tanstack/react-router";
+import type { ReactNode } from "react";
 import { Form } from "react-aria-components";
-import { api, unwrap } from "../lib/api";
+import { api, type components, unwrap } from "../lib/api";
 import { useApiForm } from "../lib/form";
 import { atLeast, required, z } from "../lib/schema";
+import { reloadMe } from "../lib/session";
 import { Banner } from "../ui/Banner";
 import { Button } from "../ui/Button";
 import { FormField } from "../ui/FormField";
@@ -15,22 +17,66 @@ const schema = z.object({
   password: atLeast(8, "Use at least 8 characters."),
 });
 
+type User = components["schemas"]["User"];
+
+/**
+ * The new-account form. With `invitation` the account joins that invitation's organization;
+ * `fixedEmail` (the invited address) is then shown read-only.
+ */
+export function SignUpForm({
+  invitation,
+  fixedEmail,
+  onSignedUp,
+}: {
+  invitation?: string | undefined;
+  /** An address the person may not change (an invitation's), and the field that shows it. */
+  fixedEmail?: { email: string; field: ReactNode };
+  onSignedUp: (user: User) => Promise<void>;
+}) {
+  const { form, onSubmit, formError, pending } = useApiForm(
+    schema,
+    { name: "", email: fixedEmail?.email ?? "", password: "" },
+    async (values) => {
+      const body = invitation ? { ...values, invitationToken: invitation } : values;
+      const { user } = await unwrap(api.POST("/api/v1/auth/sign-up", { body }));
+      await onSignedUp(user);
+    },
+  );
+  return (
+    <Form onSubmit={onSubmit} className="flex flex-col gap-4" validationBehavior="aria">
+      {formError && <Banner tone="error">{formError}</Banner>}
+      <FormField control={form.control} name="name" label="Name" autoComplete="name" />
+      {fixedEmail ? (
+        fixedEmail.field
+      ) : (
+        <FormField
+          control={form.control}
+          name="email"
+          label="Email"
+          type="email"
+          autoComplete="email"
+        />
+      )}
+      <FormField
+        control={form.control}
+        name="password"
+        label="Password"
+        type="password"
+        autoComplete="new-password"
+        description="At least 8 characters; a passphrase of a few words is best."
+      />
+      <Button type="submit" pending={pending}>
+        Sign up
+      </Button>
+    </Form>
+  );
+}
+
 export default function SignUp() {
   const queryClient = useQueryClient();
   const navigate = useNavigate();
   // From an invitation link: the account joins that organization (and may sign up at all).
   const { invitation } = useSearch({ strict: false }) as { invitation?: string };
-  const { form, onSubmit, formError, pending } = useApiForm(
-    schema,
-    { name: "", email: "", password: "" },
-    async (values) => {
-      const body = invitation ? { ...values, invitationToken: invitation } : values;
-      await unwrap(api.POST("/api/v1/auth/sign-up", { body }));
-      // Nothing cached for a previous account survives; the shell reads /me afresh.
-      queryClient.clear();
-      await navigate({ href: "/home" });
-    },
-  );
   return (
     <>
       <h1 className="mb-6 text-xl font-semibold">Create your account</h1>
@@ -39,28 +85,14 @@ export default function SignUp() {
           Use the address the invitation was sent to, and you join its organization.
         </p>
       )}
-      <Form onSubmit={onSubmit} className="flex flex-col gap-4" validationBehavior="aria">
-        {formError && <Banner tone="error">{formError}</Banner>}
-        <FormField control={form.control} name="name" label="Name" autoComplete="name" />
-        <FormField
-          control={form.control}
-          name="email"
-          label="Email"
-          type="email"
-          autoComplete="email"
-        />
-        <FormField
-          control={form.control}
-          name="password"
-          label="Password"
-          type="password"
-          autoComplete="new-password"
-          description="At least 8 characters; a passphrase of a few words is best."
-        />
-        <Button type="submit" pending={pending}>
-          Sign up
-        </Button>
-      </Form>
+      <SignUpForm
+        invitation={invitation}
+        onSignedUp={async () => {
+          queryClient.clear();
+          await reloadMe(queryClient);
+          await navigate({ href: "/home" });
+        }}
+      />
       <SocialButtons invitation={invitation} returnTo={invitation ? "/home" : "/welcome"} />
       <p className="mt-6 text-center text-sm text-slate-700">
         Already have an account?{" "}

@@ -1,6 +1,7 @@
 import { Link, useParams } from "@tanstack/react-router";
 import { mayManage } from "../../lib/organization";
 import { formatDate, PageTitle } from "../page";
+import { PendingInvitations } from "../pending-invitations";
 import { OrganizationGate } from "./gate";
 
 const SECTIONS = [
@@ -21,6 +22,7 @@ export default function OrganizationHome() {
           >
             {name}
           </PageTitle>
+          <PendingInvitations />
           {mayManage(myRole) && (
             <ul className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
               {SECTIONS.map(([section, title, text]) => (
