@@ -188,6 +188,24 @@ describe("invitation links", () => {
 });
 
 describe("instance settings", () => {
+  it("offers Create organization only where the instance lets accounts create them", async () => {
+    const operatorOnly = await startAtrium({ ATRIUM_ACCOUNTS_CREATE_ORGS: "false" });
+    try {
+      const page = await (await operatorOnly.context()).newPage();
+      await signUp(page, person("Ada Lovelace"));
+      await page.getByRole("button", { name: "Ada Lovelace's Organization" }).click();
+      await page.getByRole("menuitem", { name: /Ada Lovelace's Organization/ }).waitFor();
+      expect(await page.getByRole("menuitem", { name: "Create organization" }).count()).toBe(0);
+    } finally {
+      await operatorOnly.close();
+    }
+    // The same steps on an instance that allows it find the item (the check above can fail).
+    const page = await (await atrium.context()).newPage();
+    await signUp(page, person("Ada Lovelace"));
+    await page.getByRole("button", { name: "Ada Lovelace's Organization" }).click();
+    await page.getByRole("menuitem", { name: "Create organization" }).waitFor();
+  });
+
   it("shows an account without an organization a page that says so", async () => {
     const plain = await startAtrium({ ATRIUM_PERSONAL_ORGS: "false" });
     try {

@@ -42,7 +42,9 @@ export default function Shell() {
             <p className="hidden px-3 text-xs font-semibold tracking-wide text-brand-700 uppercase md:block">
               Atrium
             </p>
-            <OrganizationSwitcher onCreate={() => setCreating(true)} />
+            <OrganizationSwitcher
+              onCreate={me.canCreateOrganizations ? () => setCreating(true) : undefined}
+            />
           </div>
           <AccountMenu name={me.name} email={me.email} />
         </aside>
@@ -59,7 +61,8 @@ export default function Shell() {
   );
 }
 
-function OrganizationSwitcher({ onCreate }: { onCreate: () => void }) {
+/** `onCreate` is absent where the instance leaves creating organizations to its operator. */
+function OrganizationSwitcher({ onCreate }: { onCreate: (() => void) | undefined }) {
   const organizations = useQuery(organizationsQuery);
   const { slug } = useParams({ strict: false }) as { slug?: string };
   const navigate = useNavigate();
@@ -156,10 +159,14 @@ function OrganizationSwitcher({ onCreate }: { onCreate: () => void }) {
             </MenuSection>
           </>
         )}
-        <MenuSeparator />
-        <MenuItem id="create" textValue="Create organization" onAction={onCreate}>
-          Create organization
-        </MenuItem>
+        {onCreate && (
+          <>
+            <MenuSeparator />
+            <MenuItem id="create" textValue="Create organization" onAction={onCreate}>
+              Create organization
+            </MenuItem>
+          </>
+        )}
       </Menu>
       <InvitationDialog invitation={reviewing} onClose={() => setReviewing(null)} />
     </>
