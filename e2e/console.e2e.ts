@@ -1,6 +1,6 @@
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SIGNED_IN_PAGES, SIGNED_OUT_PAGES } from "./pages.js";
+import { SIGNED_IN_PAGES, SIGNED_OUT_PAGES, signedInPath } from "./pages.js";
 import {
   type Atrium,
   axeViolations,
@@ -212,6 +212,36 @@ describe("weight", () => {
     expect(gzipped).toBeLessThan(150_000);
     await context.close();
   });
+
+  it("loads each signed-in page, opened directly, with under 250 KB of gzipped JavaScript", async () => {
+    const context = await atrium.context();
+    const page = await context.newPage();
+    await signUp(page, person("Ida Rhodes"));
+    const home = page.url();
+    const weights: Record<string, number> = {};
+    for (const path of SIGNED_IN_PAGES) {
+      // A fresh tab per page: what a person opening a link to it downloads.
+      const tab = await context.newPage();
+      const scripts: Promise<Buffer>[] = [];
+      tab.on("response", (response) => {
+        if (response.url().endsWith(".js")) scripts.push(response.body());
+      });
+      await tab.goto(signedInPath(path, home));
+      await tab.getByRole("heading", { level: 1 }).waitFor();
+      await tab.waitForLoadState("networkidle");
+      const bodies = await Promise.all(scripts);
+      weights[path] = bodies.reduce((sum, body) => sum + gzipSync(body, { level: 9 }).length, 0);
+      await tab.close();
+    }
+    console.log(
+      Object.entries(weights)
+        .map(([path, bytes]) => `${path}: ${(bytes / 1000).toFixed(1)} kB gzipped`)
+        .join("\n"),
+    );
+    const heavy = Object.entries(weights).filter(([, bytes]) => bytes >= 250_000);
+    expect(heavy).toEqual([]);
+    await context.close();
+  });
 });
 
 describe("accessibility", () => {
@@ -234,8 +264,9 @@ describe("accessibility", () => {
         if (violations.length) found[path] = violations;
       }
       await signUp(page, person("Ida Rhodes"));
+      const home = page.url();
       for (const path of SIGNED_IN_PAGES) {
-        await page.goto(path);
+        await page.goto(signedInPath(path, home));
         await page.getByRole("heading", { level: 1 }).waitFor();
         await page.waitForLoadState("networkidle");
         const violations = await axeViolations(page);

@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { it } from "vitest";
-import { SIGNED_IN_PAGES, SIGNED_OUT_PAGES } from "./pages.js";
+import { SIGNED_IN_PAGES, SIGNED_OUT_PAGES, signedInPath } from "./pages.js";
 import { DESKTOP, PHONE, person, signIn, signUp, startAtrium } from "./support.js";
 
 /** `npm run screenshots`: a PNG of every page at desktop width and at 390 px, in screenshots/. */
@@ -37,11 +37,15 @@ it("writes a screenshot of every page at both widths", async () => {
 
       const ada = person("Ada Lovelace");
       await signUp(page, ada);
+      const home = page.url();
       for (const path of SIGNED_IN_PAGES) {
-        await page.goto(path);
+        await page.goto(signedInPath(path, home));
         await page.getByRole("heading", { level: 1 }).waitFor();
         await page.waitForLoadState("networkidle");
-        await page.screenshot({ path: name(path, viewport.width), fullPage: true });
+        await page.screenshot({
+          path: name(path.replace("{org}", "org"), viewport.width),
+          fullPage: true,
+        });
       }
       await page.goto("/account/access");
       await page.getByRole("button", { name: "Create API key" }).click();
