@@ -1,6 +1,6 @@
 import { queryOptions, useQuery } from "@tanstack/react-query";
 import { getRouteApi } from "@tanstack/react-router";
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useId, useRef, useState } from "react";
 import { api, unwrap } from "../../lib/api";
 import { organizationQuery, ROLE_NAMES, type Role } from "../../lib/organization";
 import { meQuery } from "../../lib/session";
@@ -85,6 +85,7 @@ function Members({ organization, slug }: { organization: Organization; slug: str
   const navigate = route.useNavigate();
   const me = useQuery(meQuery);
   const changes = useMemberChanges(organization, slug);
+  const roleId = useId();
 
   const push = useRef((q: string) => {
     void navigate({
@@ -127,9 +128,12 @@ function Members({ organization, slug }: { organization: Organization; slug: str
             maxLength={100}
           />
         </div>
-        <label className="flex flex-col gap-1 text-sm font-medium text-slate-800">
-          Role
+        <div className="flex flex-col gap-1">
+          <label htmlFor={roleId} className="text-sm font-medium text-slate-800">
+            Role
+          </label>
           <select
+            id={roleId}
             value={search.role ?? ""}
             onChange={(event) => {
               const role = event.target.value as Role | "";
@@ -146,7 +150,7 @@ function Members({ organization, slug }: { organization: Organization; slug: str
               </option>
             ))}
           </select>
-        </label>
+        </div>
       </search>
       {changes.banner && <Banner tone="error">{changes.banner}</Banner>}
       {members.isPending || me.isPending ? (
