@@ -1,6 +1,6 @@
 import { sql } from "kysely";
-import type { Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { BrowserContext, Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   type Atrium,
   axeViolations,
@@ -20,11 +20,22 @@ afterAll(async () => {
   await atrium?.close();
 });
 
+// Each test's browsers close after it, so that the next (the 10,000-member seed) has the machine.
+const opened: BrowserContext[] = [];
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((context) => context.close()));
+});
+async function newPage(viewport = DESKTOP): Promise<Page> {
+  const context = await atrium.context(viewport);
+  opened.push(context);
+  return context.newPage();
+}
+
 type Person = ReturnType<typeof person>;
 
 /** A new account in its own browser, owner of its personal organization. */
 async function owner(name: string, viewport = DESKTOP) {
-  const page = await (await atrium.context(viewport)).newPage();
+  const page = await newPage(viewport);
   const who = person(name);
   await signUp(page, who);
   const slug = new URL(page.url()).pathname.split("/")[2]!;
@@ -44,7 +55,7 @@ async function join(
   });
   expect(sent.status()).toBe(201);
   const { invitations } = (await sent.json()) as { invitations: { url: string }[] };
-  const page = await (await atrium.context()).newPage();
+  const page = await newPage();
   await page.goto(invitations[0]!.url);
   await page.getByRole("link", { name: "Sign up to accept" }).click();
   await page.getByRole("heading", { name: "Create your account" }).waitFor();
@@ -297,7 +308,7 @@ describe("the members page", () => {
     expect(await axeViolations(ada.page)).toEqual([]);
     await ada.page.screenshot({ path: "/tmp/members-desktop-remove.png" });
 
-    const phone = await (await atrium.context(PHONE)).newPage();
+    const phone = await newPage(PHONE);
     await signIn(phone, ada.who);
     await phone.waitForURL(/\/o\//);
     await openMembers(phone, ada.slug);
@@ -310,5 +321,53 @@ describe("the members page", () => {
     await phone.getByRole("dialog", { name: "Make Bob Kahn an owner?" }).waitFor();
     expect(await axeViolations(phone)).toEqual([]);
     await phone.screenshot({ path: "/tmp/members-phone-owner.png" });
+  });
+});
+
+describe("ownership with a sign-in that is no longer recent", () => {
+  let strict: Atrium;
+  beforeAll(async () => {
+    strict = await startAtrium({ ATRIUM_SESSION_FRESH: "2s" });
+  });
+  afterAll(async () => {
+    await strict?.close();
+  });
+
+  it("asks for the password, then makes the member an owner by itself", async () => {
+    const context = await strict.context();
+    const page = await context.newPage();
+    const ada = person("Ada Lovelace");
+    await signUp(page, ada);
+    const slug = new URL(page.url()).pathname.split("/")[2]!;
+    const sent = await page.request.post(`/api/v1/organizations/${slug}/invitations`, {
+      data: { emails: ["bob@example.com"], role: "member", delivery: "link" },
+      headers: { origin: strict.url },
+    });
+    const { invitations } = (await sent.json()) as { invitations: { url: string }[] };
+    const bob = await (await strict.context()).newPage();
+    await bob.goto(invitations[0]!.url);
+    await bob.getByRole("link", { name: "Sign up to accept" }).click();
+    await bob.getByLabel("Name").fill("Bob Kahn");
+    await bob.getByLabel("Email").fill("bob@example.com");
+    await bob.getByLabel("Password").fill(ada.password);
+    await bob.getByRole("button", { name: "Sign up" }).click();
+    await bob.waitForURL(/\/o\/[^/]+$/);
+
+    await page.goto(membersPage(slug));
+    await page.waitForTimeout(2500);
+    await page.getByRole("combobox", { name: "Role of Bob Kahn" }).selectOption("owner");
+    await page
+      .getByRole("dialog", { name: "Make Bob Kahn an owner?" })
+      .getByRole("button", { name: "Make owner" })
+      .click();
+    const password = page.getByRole("dialog", { name: "Confirm your password" });
+    await password.getByLabel("Password").fill(ada.password);
+    await password.getByRole("button", { name: "Confirm" }).click();
+    await page.getByText("Bob Kahn is now an owner.").waitFor();
+    expect(await page.getByRole("combobox", { name: "Role of Bob Kahn" }).inputValue()).toBe(
+      "owner",
+    );
+    await context.close();
+    await bob.context().close();
   });
 });

@@ -1,6 +1,6 @@
 import { queryOptions, useQuery } from "@tanstack/react-query";
 import { getRouteApi } from "@tanstack/react-router";
-import { useEffect, useId, useRef, useState } from "react";
+import { useCallback, useEffect, useId, useRef, useState } from "react";
 import { api, unwrap } from "../../lib/api";
 import { organizationQuery, ROLE_NAMES, type Role } from "../../lib/organization";
 import { meQuery } from "../../lib/session";
@@ -87,12 +87,14 @@ function Members({ organization, slug }: { organization: Organization; slug: str
   const changes = useMemberChanges(organization, slug);
   const roleId = useId();
 
-  const push = useRef((q: string) => {
-    void navigate({
-      search: ({ q: _old, ...rest }) => (q ? { ...rest, q } : rest),
-      replace: true,
-    });
-  }).current;
+  const push = useCallback(
+    (q: string) =>
+      void navigate({
+        search: ({ q: _old, ...rest }) => (q ? { ...rest, q } : rest),
+        replace: true,
+      }),
+    [navigate],
+  );
   const [text, setText] = useSearchText(search.q, push);
 
   // Keyset pages: the cursors that led to the current page. A new search, filter or
