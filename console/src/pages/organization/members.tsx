@@ -76,8 +76,11 @@ function useSearchText(q: string | undefined, push: (q: string) => void) {
 export default function MembersPage() {
   const { slug } = route.useParams();
   const organization = useQuery(organizationQuery(slug));
-  // The layout shows this page only once the organization has loaded.
-  return organization.data ? <Members organization={organization.data} slug={slug} /> : null;
+  // The layout shows this page only once the organization has loaded. Another organization
+  // starts afresh: its own search box, first page and dialogs.
+  return organization.data ? (
+    <Members key={slug} organization={organization.data} slug={slug} />
+  ) : null;
 }
 
 function Members({ organization, slug }: { organization: Organization; slug: string }) {
