@@ -9,6 +9,7 @@ import { metaOf } from "../http/request-meta.js";
 import { Json, NoBody } from "../http/responses.js";
 import { Body, EmailField, NameField, PasswordField, TokenField } from "../http/schemas.js";
 import { clearSessionCookie, setSessionCookie } from "../http/session-cookie.js";
+import { RoleSchema } from "../organizations/organization.js";
 import {
   changePassword,
   deleteAccount,
@@ -76,7 +77,24 @@ export function accountRoutes(api: Api, deps: Deps): void {
           name: NameField,
           invitationToken: Type.Optional(TokenField),
         }),
-        response: { 201: Json("The new account; the session cookie is set.", UserEnvelope) },
+        response: {
+          201: Json(
+            "The new account, and the organization it joined by invitation; the session cookie is set.",
+            Type.Object({
+              user: UserSchema,
+              joined: Type.Optional(
+                Type.Object({
+                  organization: Type.Object({
+                    id: Type.String(),
+                    slug: Type.String(),
+                    name: Type.String(),
+                  }),
+                  role: RoleSchema,
+                }),
+              ),
+            }),
+          ),
+        },
         errors: [
           "signup_disabled",
           "not_found",
@@ -89,10 +107,10 @@ export function accountRoutes(api: Api, deps: Deps): void {
       },
     },
     async (request, reply) => {
-      const { user, session, device } = await signUp(deps, request.body, metaOf(request));
+      const { user, joined, session, device } = await signUp(deps, request.body, metaOf(request));
       setSessionCookie(reply, config, session, request.now);
       setDeviceCookie(reply, config, device, request.now);
-      return reply.code(201).send({ user });
+      return reply.code(201).send(joined ? { user, joined } : { user });
     },
   );
 

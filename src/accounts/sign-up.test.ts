@@ -23,6 +23,7 @@ describe("POST /auth/sign-up", () => {
       emailVerified: false,
     });
     expect(reply.body.user.id).toMatch(/^usr_[0-9a-z]{26}$/);
+    expect(reply.body.joined).toBeUndefined(); // no invitation, no organization joined
     const cookie = reply.raw.cookies.find((c) => c.name === "atrium_session");
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: "Lax", path: "/" });
     expect(cookie?.maxAge).toBe(7 * 24 * 3600);

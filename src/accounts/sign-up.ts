@@ -1,4 +1,5 @@
 import { isUniqueViolation } from "../db/errors.js";
+import type { Role } from "../db/schema.js";
 import { transaction } from "../db/transaction.js";
 import type { Deps } from "../deps.js";
 import { domainAllowed } from "../invitations/invitation.js";
@@ -32,7 +33,12 @@ export async function signUp(
   deps: Deps,
   input: SignUpInput,
   meta: RequestMeta,
-): Promise<{ user: User; session: IssuedSession; device: IssuedDevice }> {
+): Promise<{
+  user: User;
+  joined: { organization: { id: string; slug: string; name: string }; role: Role } | undefined;
+  session: IssuedSession;
+  device: IssuedDevice;
+}> {
   const { config } = deps;
   if (config.signup === "invite-only" && !input.invitationToken) {
     throw fail("signup_disabled", "This instance accepts new accounts by invitation only.");
@@ -88,7 +94,18 @@ export async function signUp(
       await createAccount(deps, tx, row, meta, { invitation });
       const session = await startSession(deps, tx, row.id, meta);
       const device = await rememberDevice(tx.db, row.id, meta.now);
-      return { user: toUser(withPasswordFlag(row)), session, device };
+      // Where the console takes the person: the organization the invitation let them into.
+      const joined = invitation
+        ? {
+            organization: {
+              id: invitation.organization_id,
+              slug: invitation.organization_slug,
+              name: invitation.organization_name,
+            },
+            role: invitation.role,
+          }
+        : undefined;
+      return { user: toUser(withPasswordFlag(row)), joined, session, device };
     });
   } catch (error) {
     if (isUniqueViolation(error, "users_email_canonical_key")) {

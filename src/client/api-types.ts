@@ -1519,7 +1519,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The new account; the session cookie is set. */
+            /** @description The new account, and the organization it joined by invitation; the session cookie is set. */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -1527,6 +1527,14 @@ export interface operations {
                 content: {
                     "application/json": {
                         user: components["schemas"]["User"];
+                        joined?: {
+                            organization: {
+                                id: string;
+                                slug: string;
+                                name: string;
+                            };
+                            role: "owner" | "admin" | "member";
+                        };
                     };
                 };
             };

@@ -63,6 +63,8 @@ describe("POST /auth/sign-up with an invitationToken", () => {
     const reply = await signUp(t, email.toLowerCase(), token);
     expect(reply.status).toBe(201);
     expect(reply.body.user).toMatchObject({ email: email.toLowerCase(), emailVerified: true });
+    // The answer names the organization joined, so the console can land there.
+    expect(reply.body.joined).toEqual({ organization: owner.org, role: "admin" });
     const organizations = await myOrganizations(t, reply);
     expect(organizations).toContainEqual(
       expect.objectContaining({ organization: owner.org, role: "admin" }),

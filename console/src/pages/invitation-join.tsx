@@ -1,7 +1,7 @@
 import { type QueryClient, useQueryClient } from "@tanstack/react-query";
 import { useNavigate } from "@tanstack/react-router";
 import { Tab, TabList, TabPanel, Tabs } from "react-aria-components";
-import { organizationsQuery, reloadMe } from "../lib/session";
+import { reloadMe } from "../lib/session";
 import { InvitationEmailField } from "./invitation-email";
 import type { Invitation } from "./invitation-summary";
 import { SignInForm } from "./sign-in";
@@ -81,14 +81,10 @@ export function JoinForms({ token, invitation }: { token: string; invitation: In
           <SignUpForm
             invitation={token}
             fixedEmail={fixedEmail}
-            onSignedUp={async () => {
+            onSignedUp={async (_user, joinedSlug) => {
               queryClient.clear();
               await reloadMe(queryClient);
-              // The sign-up accepted the invitation; its organization is among the account's.
-              const joined = (await queryClient.fetchQuery(organizationsQuery)).find(
-                (o) => o.organization.name === organization && o.role === invitation.role,
-              );
-              await navigate({ href: joined ? `/o/${joined.organization.slug}` : "/home" });
+              await navigate({ href: joinedSlug ? `/o/${joinedSlug}` : "/home" });
             }}
           />
         </TabPanel>

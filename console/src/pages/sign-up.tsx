@@ -31,15 +31,16 @@ export function SignUpForm({
   invitation?: string | undefined;
   /** An address the person may not change (an invitation's), and the field that shows it. */
   fixedEmail?: { email: string; field: ReactNode };
-  onSignedUp: (user: User) => Promise<void>;
+  /** `joinedSlug`: the organization an invitation let the account into, where it should land. */
+  onSignedUp: (user: User, joinedSlug: string | undefined) => Promise<void>;
 }) {
   const { form, onSubmit, formError, pending } = useApiForm(
     schema,
     { name: "", email: fixedEmail?.email ?? "", password: "" },
     async (values) => {
       const body = invitation ? { ...values, invitationToken: invitation } : values;
-      const { user } = await unwrap(api.POST("/api/v1/auth/sign-up", { body }));
-      await onSignedUp(user);
+      const { user, joined } = await unwrap(api.POST("/api/v1/auth/sign-up", { body }));
+      await onSignedUp(user, joined?.organization.slug);
     },
   );
   return (
@@ -87,10 +88,10 @@ export default function SignUp() {
       )}
       <SignUpForm
         invitation={invitation}
-        onSignedUp={async () => {
+        onSignedUp={async (_user, joinedSlug) => {
           queryClient.clear();
           await reloadMe(queryClient);
-          await navigate({ href: "/home" });
+          await navigate({ href: joinedSlug ? `/o/${joinedSlug}` : "/home" });
         }}
       />
       <SocialButtons invitation={invitation} returnTo={invitation ? "/home" : "/welcome"} />
