@@ -8,6 +8,7 @@ import {
   PHONE,
   person,
   signUp,
+  signUpFromInvitation,
   startAtrium,
 } from "./support.js";
 
@@ -42,14 +43,7 @@ async function invite(page: Page, ownerEmail: string, email: string): Promise<st
 async function signUpFromLink(link: string, who: ReturnType<typeof person>) {
   const context = await atrium.context();
   const page = await context.newPage();
-  await page.goto(link);
-  await page.getByRole("link", { name: "Sign up to accept" }).click();
-  await page.getByRole("heading", { name: "Create your account" }).waitFor();
-  await page.getByLabel("Name").fill(who.name);
-  await page.getByLabel("Email").fill(who.email);
-  await page.getByLabel("Password").fill(who.password);
-  await page.getByRole("button", { name: "Sign up" }).click();
-  await page.waitForURL(/\/o\/[^/]+$/);
+  await signUpFromInvitation(page, link, who);
   await context.close();
 }
 

@@ -9,6 +9,7 @@ import {
   person,
   signIn,
   signUp,
+  signUpFromInvitation,
   startAtrium,
 } from "./support.js";
 
@@ -59,19 +60,9 @@ async function join(
   expect(sent.status()).toBe(201);
   const { invitations } = (await sent.json()) as { invitations: { url: string }[] };
   const page = await newPage();
-  await page.goto(invitations[0]!.url);
-  await page.getByRole("link", { name: "Sign up to accept" }).click();
-  await page.getByRole("heading", { name: "Create your account" }).waitFor();
-  await page.getByLabel("Name").fill(who.name);
-  await page.getByLabel("Email").fill(who.email);
-  await page.getByLabel("Password").fill(who.password);
-  await page.getByRole("button", { name: "Sign up" }).click();
-  // Where sign-up lands is the landing page's choice (the first organization by name); the
-  // membership is what counts here.
-  await page.waitForURL(/\/o\/[^/]+$/);
-  const mine = await page.request.get("/api/v1/me/organizations");
-  const slugs = ((await mine.json()) as { items: { organization: { slug: string } }[] }).items;
-  expect(slugs.map((item) => item.organization.slug)).toContain(slug);
+  await signUpFromInvitation(page, invitations[0]!.url, who);
+  // Sign-up from the link lands in the organization that invited them.
+  expect(new URL(page.url()).pathname).toBe(`/o/${slug}`);
   return { page, who };
 }
 
@@ -195,6 +186,20 @@ describe("the members page", () => {
     // Ada's only organization is gone from her list: she lands on the page for no organization.
     await ada.page.waitForURL((url) => url.pathname === "/welcome");
     expect((await ada.page.request.get(`/api/v1/organizations/${ada.slug}`)).status()).toBe(404);
+  });
+
+  it("lets a plain member, who has no management pages, leave from the organization's home", async () => {
+    const ada = await owner("Ada Lovelace");
+    const bob = await join(ada.page, ada.slug, "Bob Kahn");
+    await bob.page.goto(`/o/${ada.slug}`);
+    await bob.page.getByRole("button", { name: "Leave organization" }).click();
+    const dialog = bob.page.getByRole("alertdialog", {
+      name: "Leave Ada Lovelace's Organization?",
+    });
+    await dialog.getByRole("button", { name: "Leave organization" }).click();
+    await bob.page.waitForURL((url) => !url.pathname.startsWith(`/o/${ada.slug}`));
+    await openMembers(ada.page, ada.slug);
+    await poll(() => names(ada.page)).toEqual(["Ada Lovelace"]);
   });
 
   it("finds one person among 10,000 members by part of their email, and pages through the rest", async () => {
@@ -348,13 +353,10 @@ describe("ownership with a sign-in that is no longer recent", () => {
     });
     const { invitations } = (await sent.json()) as { invitations: { url: string }[] };
     const bob = await (await strict.context()).newPage();
-    await bob.goto(invitations[0]!.url);
-    await bob.getByRole("link", { name: "Sign up to accept" }).click();
-    await bob.getByLabel("Name").fill("Bob Kahn");
-    await bob.getByLabel("Email").fill("bob@example.com");
-    await bob.getByLabel("Password").fill(ada.password);
-    await bob.getByRole("button", { name: "Sign up" }).click();
-    await bob.waitForURL(/\/o\/[^/]+$/);
+    await signUpFromInvitation(bob, invitations[0]!.url, {
+      name: "Bob Kahn",
+      password: ada.password,
+    });
 
     await page.goto(membersPage(slug));
     await page.waitForTimeout(2500);

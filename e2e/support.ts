@@ -149,6 +149,24 @@ export async function signUp(page: Page, who: ReturnType<typeof person>): Promis
   await page.waitForURL(/\/o\/[^/]+$/);
 }
 
+/**
+ * A new person signs up on an invitation's page (the address filled in and fixed) and lands in
+ * the organization it invites them to.
+ */
+export async function signUpFromInvitation(
+  page: Page,
+  link: string,
+  who: { name: string; password: string },
+): Promise<void> {
+  await page.goto(link);
+  await page.getByRole("heading", { name: /^Join / }).waitFor();
+  await page.getByRole("tab", { name: "Create account" }).click();
+  await page.getByLabel("Name").fill(who.name);
+  await page.getByLabel("Password").fill(who.password);
+  await page.getByRole("button", { name: "Sign up" }).click();
+  await page.waitForURL(/\/o\/[^/]+$/);
+}
+
 export async function signIn(page: Page, who: { email: string; password: string }) {
   await page.goto("/");
   await page.getByRole("heading", { name: "Sign in to Atrium" }).waitFor();

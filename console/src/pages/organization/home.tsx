@@ -1,8 +1,13 @@
+import { useQuery, useSuspenseQuery } from "@tanstack/react-query";
 import { Link, useParams } from "@tanstack/react-router";
+import { api, unwrap } from "../../lib/api";
 import { mayManage } from "../../lib/organization";
+import { meQuery } from "../../lib/session";
+import { Button } from "../../ui/Button";
 import { formatDate, PageTitle } from "../page";
 import { PendingInvitations } from "../pending-invitations";
-import { OrganizationGate } from "./gate";
+import { type Organization, OrganizationGate } from "./gate";
+import { useMemberChanges } from "./members-changes";
 
 const SECTIONS = [
   ["members", "Members", "Who belongs to the organization, and their roles."],
@@ -15,15 +20,15 @@ export default function OrganizationHome() {
   const { slug } = useParams({ strict: false }) as { slug: string };
   return (
     <OrganizationGate slug={slug}>
-      {({ name, myRole, createdAt }) => (
+      {(organization) => (
         <>
           <PageTitle
-            description={`You are ${myRole === "member" ? "a" : "an"} ${myRole} here. Created ${formatDate(createdAt)}.`}
+            description={`You are ${organization.myRole === "member" ? "a" : "an"} ${organization.myRole} here. Created ${formatDate(organization.createdAt)}.`}
           >
-            {name}
+            {organization.name}
           </PageTitle>
           <PendingInvitations />
-          {mayManage(myRole) && (
+          {mayManage(organization.myRole) && (
             <ul className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
               {SECTIONS.map(([section, title, text]) => (
                 <li key={section}>
@@ -39,8 +44,44 @@ export default function OrganizationHome() {
               ))}
             </ul>
           )}
+          <LeaveOrganization organization={organization} slug={slug} />
         </>
       )}
     </OrganizationGate>
+  );
+}
+
+/** Leaving is for everyone, members included, who have no management pages. */
+function LeaveOrganization({ organization, slug }: { organization: Organization; slug: string }) {
+  const { data: me } = useSuspenseQuery(meQuery);
+  const changes = useMemberChanges(organization, slug);
+  // The viewer's own membership, found by their address among the organization's members.
+  const mine = useQuery({
+    queryKey: ["organization", slug, "members", "mine"],
+    queryFn: async () => {
+      const page = await unwrap(
+        api.GET("/api/v1/organizations/{org}/members", {
+          params: { path: { org: slug }, query: { q: me?.email ?? "", limit: "50" } },
+        }),
+      );
+      return page.items.find((member) => member.user.id === me?.id) ?? null;
+    },
+    enabled: !!me,
+  });
+  if (!mine.data) return null;
+  const member = mine.data;
+  return (
+    <section aria-labelledby="leave" className="mt-10 flex flex-col items-start gap-2">
+      <h2 id="leave" className="text-lg font-semibold">
+        Leave {organization.name}
+      </h2>
+      <p className="text-sm text-slate-700">
+        You lose access at once; coming back needs a new invitation.
+      </p>
+      <Button variant="secondary" onPress={() => changes.leave(member)}>
+        Leave organization
+      </Button>
+      {changes.dialogs}
+    </section>
   );
 }
