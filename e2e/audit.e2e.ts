@@ -208,9 +208,9 @@ describe("the audit log", () => {
     const first = await sentences(page);
     expect(first[0]).toBe(renamedTo(53));
     expect(first[49]).toBe(renamedTo(4));
-    expect(await page.getByRole("button", { name: "Previous" }).isDisabled()).toBe(true);
+    expect(await page.getByRole("button", { name: "Previous page" }).isDisabled()).toBe(true);
 
-    await page.getByRole("button", { name: "Next" }).click();
+    await page.getByRole("button", { name: "Next page" }).click();
     await expect
       .poll(() => sentences(page))
       .toEqual([
@@ -221,8 +221,8 @@ describe("the audit log", () => {
         `${grace.email} created the organization “Grace Hopper's Organization”`,
       ]);
     expect(await page.getByText("Page 2").isVisible()).toBe(true);
-    expect(await page.getByRole("button", { name: "Next" }).isDisabled()).toBe(true);
-    await page.getByRole("button", { name: "Previous" }).click();
+    expect(await page.getByRole("button", { name: "Next page" }).isDisabled()).toBe(true);
+    await page.getByRole("button", { name: "Previous page" }).click();
     await expect.poll(() => sentences(page)).toEqual(first);
     await context.close();
   });

@@ -286,13 +286,13 @@ describe("the Invitations page", () => {
     await page.goto(`/o/${slug}/settings/invitations`);
     const rows = page.getByRole("grid", { name: "Pending invitations" }).getByRole("row");
     await expect.poll(() => rows.count()).toBe(51);
-    const pages = page.getByRole("navigation", { name: "Invitation pages" });
-    expect(await pages.getByRole("button", { name: "Previous" }).isDisabled()).toBe(true);
-    await pages.getByRole("button", { name: "Next" }).click();
+    const pages = page.getByRole("navigation", { name: "Pages of invitations" });
+    expect(await pages.getByRole("button", { name: "Previous page" }).isDisabled()).toBe(true);
+    await pages.getByRole("button", { name: "Next page" }).click();
     await expect.poll(() => rows.count()).toBe(2);
     expect(await rows.nth(1).textContent()).toContain(emails[50]);
-    expect(await pages.getByRole("button", { name: "Next" }).isDisabled()).toBe(true);
-    await pages.getByRole("button", { name: "Previous" }).click();
+    expect(await pages.getByRole("button", { name: "Next page" }).isDisabled()).toBe(true);
+    await pages.getByRole("button", { name: "Previous page" }).click();
     await expect.poll(() => rows.count()).toBe(51);
     expect(await rows.nth(1).textContent()).toContain(emails[0]);
     await context.close();

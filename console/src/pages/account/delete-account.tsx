@@ -1,15 +1,12 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { useNavigate } from "@tanstack/react-router";
 import { useState } from "react";
-import { Form } from "react-aria-components";
 import { ApiError, api, unwrap } from "../../lib/api";
 import { errorMessage } from "../../lib/errors";
 import { ReauthenticationCancelled, useFresh } from "../../lib/fresh";
 import { meQuery, organizationsQuery } from "../../lib/session";
-import { Banner } from "../../ui/Banner";
 import { Button } from "../../ui/Button";
-import { Dialog } from "../../ui/Dialog";
-import { TextField } from "../../ui/TextField";
+import { TypedConfirmDialog } from "../../ui/TypedConfirmDialog";
 
 /**
  * The organizations that stop a deletion (`last_owner`): those where the account is the only
@@ -46,13 +43,10 @@ export function DeleteAccount({ email }: { email: string }) {
   const navigate = useNavigate();
   const fresh = useFresh();
   const [open, setOpen] = useState(false);
-  const [typed, setTyped] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
-  const matches = typed.trim().toLowerCase() === email.toLowerCase();
 
   const remove = async () => {
-    if (!matches || pending) return;
     setPending(true);
     setError(null);
     try {
@@ -94,32 +88,19 @@ export function DeleteAccount({ email }: { email: string }) {
       <Button variant="danger" className="self-start" onPress={() => setOpen(true)}>
         Delete account
       </Button>
-      <Dialog title="Delete your account?" role="alertdialog" isOpen={open} onOpenChange={setOpen}>
-        <Form
-          className="flex flex-col gap-4"
-          onSubmit={(event) => {
-            event.preventDefault();
-            void remove();
-          }}
-        >
-          <p className="text-sm text-slate-700">This cannot be undone.</p>
-          {error && <Banner tone="error">{error}</Banner>}
-          <TextField
-            label={`Type ${email} to confirm`}
-            value={typed}
-            onChange={setTyped}
-            autoComplete="off"
-          />
-          <div className="flex justify-end gap-2">
-            <Button variant="secondary" slot="close">
-              Cancel
-            </Button>
-            <Button type="submit" variant="danger" pending={pending} isDisabled={!matches}>
-              Delete account
-            </Button>
-          </div>
-        </Form>
-      </Dialog>
+      <TypedConfirmDialog
+        title="Delete your account?"
+        isOpen={open}
+        onOpenChange={setOpen}
+        phrase={email}
+        matches={(typed) => typed.trim().toLowerCase() === email.toLowerCase()}
+        confirmLabel="Delete account"
+        onConfirm={() => void remove()}
+        pending={pending}
+        error={error}
+      >
+        This cannot be undone.
+      </TypedConfirmDialog>
     </section>
   );
 }

@@ -2,8 +2,9 @@ import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useNavigate, useParams, useSearch } from "@tanstack/react-router";
 import { useState } from "react";
 import { api, unwrap } from "../../lib/api";
-import { Button } from "../../ui/Button";
+import { useKeysetPages } from "../../lib/keyset-pages";
 import { Card, CardList, TABLE_FROM } from "../../ui/CardList";
+import { Pager } from "../../ui/Pager";
 import { Cell, Column, Row, Table, TableBody, TableHeader } from "../../ui/Table";
 import { DateTime, formatDate, LoadError, Loading } from "../page";
 import { AuditDetails, DetailsButton } from "./audit-details";
@@ -30,14 +31,8 @@ export default function AuditPage() {
   const search = useSearch({ strict: false }) as AuditSearch;
   const navigate = useNavigate();
   const query = auditQuery(search);
-  const filterKey = JSON.stringify(query);
-  // Keyset pages: the cursors of the pages before this one, reset when the filters change.
-  const [pages, setPages] = useState<{ key: string; cursors: string[] }>({
-    key: filterKey,
-    cursors: [],
-  });
-  const cursors = pages.key === filterKey ? pages.cursors : [];
-  const cursor = cursors.at(-1);
+  const pages = useKeysetPages(JSON.stringify([slug, query]));
+  const cursor = pages.cursor;
   const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
   const events = useQuery({
     queryKey: ["organization", slug, "audit", query, cursor ?? null],
@@ -179,28 +174,12 @@ export default function AuditPage() {
           </CardList>
         </>
       )}
-      {(cursors.length > 0 || nextCursor) && (
-        <nav aria-label="Pages of events" className="flex flex-wrap items-center gap-3">
-          <Button
-            variant="secondary"
-            isDisabled={cursors.length === 0}
-            onPress={() => setPages({ key: filterKey, cursors: cursors.slice(0, -1) })}
-          >
-            Previous
-          </Button>
-          <span className="text-sm text-slate-700">Page {cursors.length + 1}</span>
-          <Button
-            variant="secondary"
-            isDisabled={!nextCursor}
-            pending={events.isPlaceholderData}
-            onPress={() =>
-              nextCursor && setPages({ key: filterKey, cursors: [...cursors, nextCursor] })
-            }
-          >
-            Next
-          </Button>
-        </nav>
-      )}
+      <Pager
+        label="Pages of events"
+        pages={pages}
+        nextCursor={nextCursor}
+        loading={events.isPlaceholderData}
+      />
     </section>
   );
 }

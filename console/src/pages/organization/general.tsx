@@ -11,10 +11,10 @@ import { required, z } from "../../lib/schema";
 import { organizationsQuery } from "../../lib/session";
 import { Banner } from "../../ui/Banner";
 import { Button } from "../../ui/Button";
-import { Dialog } from "../../ui/Dialog";
 import { FormField } from "../../ui/FormField";
 import { TextField } from "../../ui/TextField";
 import { toast } from "../../ui/Toast";
+import { TypedConfirmDialog } from "../../ui/TypedConfirmDialog";
 import type { Organization } from "./gate";
 
 const detailsSchema = z.object({
@@ -196,13 +196,10 @@ function DeleteOrganization({ organization }: { organization: Organization }) {
   const navigate = useNavigate();
   const fresh = useFresh();
   const [open, setOpen] = useState(false);
-  const [typed, setTyped] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
-  const matches = typed.trim() === organization.name;
 
   const remove = async () => {
-    if (!matches || pending) return;
     setPending(true);
     setError(null);
     try {
@@ -239,45 +236,21 @@ function DeleteOrganization({ organization }: { organization: Organization }) {
       <Button variant="danger" className="self-start" onPress={() => setOpen(true)}>
         Delete organization
       </Button>
-      <Dialog
+      <TypedConfirmDialog
         title={`Delete ${organization.name}?`}
-        role="alertdialog"
         isOpen={open}
         onOpenChange={(next) => {
           setOpen(next);
-          if (!next) {
-            setTyped("");
-            setError(null);
-          }
+          if (!next) setError(null);
         }}
+        phrase={organization.name}
+        confirmLabel="Delete organization"
+        onConfirm={() => void remove()}
+        pending={pending}
+        error={error}
       >
-        <Form
-          className="flex flex-col gap-4"
-          onSubmit={(event) => {
-            event.preventDefault();
-            void remove();
-          }}
-        >
-          <p className="text-sm text-slate-700">
-            Everyone loses access to it at once. This cannot be undone.
-          </p>
-          {error && <Banner tone="error">{error}</Banner>}
-          <TextField
-            label={`Type ${organization.name} to confirm`}
-            value={typed}
-            onChange={setTyped}
-            autoComplete="off"
-          />
-          <div className="flex justify-end gap-2">
-            <Button variant="secondary" slot="close">
-              Cancel
-            </Button>
-            <Button type="submit" variant="danger" pending={pending} isDisabled={!matches}>
-              Delete organization
-            </Button>
-          </div>
-        </Form>
-      </Dialog>
+        Everyone loses access to it at once. This cannot be undone.
+      </TypedConfirmDialog>
     </section>
   );
 }

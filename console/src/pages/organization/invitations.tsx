@@ -3,11 +3,13 @@ import { Link, useParams } from "@tanstack/react-router";
 import { useState } from "react";
 import { api, unwrap } from "../../lib/api";
 import { ReauthenticationCancelled, useFresh } from "../../lib/fresh";
+import { useKeysetPages } from "../../lib/keyset-pages";
 import { mayGrant, organizationQuery, ROLE_NAMES } from "../../lib/organization";
 import { Banner } from "../../ui/Banner";
 import { Button } from "../../ui/Button";
 import { Card, CardList, TABLE_FROM } from "../../ui/CardList";
 import { ConfirmDialog } from "../../ui/ConfirmDialog";
+import { Pager } from "../../ui/Pager";
 import { Cell, Column, Row, Table, TableBody, TableHeader } from "../../ui/Table";
 import { toast } from "../../ui/Toast";
 import { DateTime, formatDate, LoadError, Loading } from "../page";
@@ -51,9 +53,8 @@ export default function InvitationsPage() {
   const organization = useQuery(organizationQuery(slug));
   const queryClient = useQueryClient();
   const fresh = useFresh();
-  // The cursors of the pages before this one: Previous goes back without counting rows.
-  const [cursors, setCursors] = useState<string[]>([]);
-  const cursor = cursors.at(-1);
+  const pages = useKeysetPages(slug);
+  const cursor = pages.cursor;
   const invitations = useQuery({
     queryKey: [...invitationsKey(slug), { cursor }],
     queryFn: () => listInvitations(slug, cursor),
@@ -145,7 +146,7 @@ export default function InvitationsPage() {
         <Loading what="invitations" />
       ) : invitations.isError || !page ? (
         <LoadError error={invitations.error} retry={() => void invitations.refetch()} />
-      ) : page.items.length === 0 && cursors.length === 0 ? (
+      ) : page.items.length === 0 && !pages.previous ? (
         <p className="text-sm text-slate-700">
           No invitations are waiting for an answer.{" "}
           <Link
@@ -215,27 +216,12 @@ export default function InvitationsPage() {
               />
             ))}
           </CardList>
-          {(cursors.length > 0 || page.nextCursor) && (
-            <nav aria-label="Invitation pages" className="flex gap-2">
-              <Button
-                variant="secondary"
-                isDisabled={cursors.length === 0}
-                onPress={() => setCursors((before) => before.slice(0, -1))}
-              >
-                Previous
-              </Button>
-              <Button
-                variant="secondary"
-                isDisabled={!page.nextCursor}
-                onPress={() => {
-                  const next = page.nextCursor;
-                  if (next) setCursors((before) => [...before, next]);
-                }}
-              >
-                Next
-              </Button>
-            </nav>
-          )}
+          <Pager
+            label="Pages of invitations"
+            pages={pages}
+            nextCursor={page.nextCursor}
+            loading={invitations.isPlaceholderData}
+          />
         </>
       )}
       <ConfirmDialog

@@ -2,10 +2,11 @@ import { queryOptions, useQuery } from "@tanstack/react-query";
 import { getRouteApi } from "@tanstack/react-router";
 import { useCallback, useEffect, useId, useRef, useState } from "react";
 import { api, unwrap } from "../../lib/api";
+import { useKeysetPages } from "../../lib/keyset-pages";
 import { organizationQuery, ROLE_NAMES, type Role } from "../../lib/organization";
 import { meQuery } from "../../lib/session";
 import { Banner } from "../../ui/Banner";
-import { Button } from "../../ui/Button";
+import { Pager } from "../../ui/Pager";
 import { TextField } from "../../ui/TextField";
 import { LoadError, Loading } from "../page";
 import type { Organization } from "./gate";
@@ -100,12 +101,8 @@ function Members({ organization, slug }: { organization: Organization; slug: str
   );
   const [text, setText] = useSearchText(search.q, push);
 
-  // Keyset pages: the cursors that led to the current page. A new search, filter or
-  // organization starts again from the first page.
-  const scope = JSON.stringify([slug, search.q ?? "", search.role ?? ""]);
-  const [trail, setTrail] = useState<{ scope: string; cursors: string[] }>({ scope, cursors: [] });
-  const cursors = trail.scope === scope ? trail.cursors : [];
-  const cursor = cursors.at(-1);
+  const pages = useKeysetPages(JSON.stringify([slug, search.q ?? "", search.role ?? ""]));
+  const cursor = pages.cursor;
 
   const members = useQuery(membersQuery(slug, { q: search.q, role: search.role, cursor }));
   const items = members.data?.items ?? [];
@@ -174,28 +171,12 @@ function Members({ organization, slug }: { organization: Organization; slug: str
           busy={members.isPlaceholderData}
         />
       )}
-      {(cursors.length > 0 || members.data?.nextCursor) && (
-        <nav aria-label="Pages of members" className="flex items-center justify-between gap-3">
-          <Button
-            variant="secondary"
-            isDisabled={cursors.length === 0}
-            onPress={() => setTrail({ scope, cursors: cursors.slice(0, -1) })}
-          >
-            Previous page
-          </Button>
-          <span className="text-sm text-slate-700">Page {cursors.length + 1}</span>
-          <Button
-            variant="secondary"
-            isDisabled={!members.data?.nextCursor || members.isPlaceholderData}
-            onPress={() => {
-              const next = members.data?.nextCursor;
-              if (next) setTrail({ scope, cursors: [...cursors, next] });
-            }}
-          >
-            Next page
-          </Button>
-        </nav>
-      )}
+      <Pager
+        label="Pages of members"
+        pages={pages}
+        nextCursor={members.data?.nextCursor}
+        loading={members.isPlaceholderData}
+      />
       {changes.dialogs}
     </section>
   );

@@ -1,5 +1,6 @@
 import { Link, Outlet, useParams } from "@tanstack/react-router";
 import { mayManage } from "../../lib/organization";
+import { TAB_LINK, TabNav } from "../../ui/TabNav";
 import { PageTitle } from "../page";
 import { OrganizationGate } from "./gate";
 
@@ -22,26 +23,18 @@ export default function SettingsLayout() {
             <PageTitle description="Settings, members, invitations and the audit log.">
               Manage {organization.name}
             </PageTitle>
-            <nav aria-label="Manage organization" className="mb-6 border-b border-slate-200">
-              <ul className="flex flex-wrap sm:gap-1">
-                {TABS.map(([section, label]) => (
-                  <li key={section}>
-                    <Link
-                      to={`/o/$slug/settings/${section}`}
-                      params={{ slug }}
-                      className="block border-b-2 border-transparent px-2 py-2 text-sm font-medium whitespace-nowrap text-slate-700 hover:text-slate-900 sm:px-3"
-                      activeProps={{
-                        className: "border-brand-700! text-brand-800!",
-                        "aria-current": "page",
-                      }}
-                    >
-                      {label}
-                    </Link>
-                  </li>
-                ))}
-              </ul>
-            </nav>
-            <Outlet />
+            <TabNav label="Manage organization">
+              {TABS.map(([section, label]) => (
+                <li key={section}>
+                  <Link to={`/o/$slug/settings/${section}`} params={{ slug }} {...TAB_LINK}>
+                    {label}
+                  </Link>
+                </li>
+              ))}
+            </TabNav>
+            {/* Keyed by the organization: a page kept on screen while the next one loads
+                (placeholder data) must never carry one organization's rows into another. */}
+            <Outlet key={slug} />
           </>
         ) : (
           <>
