@@ -26,17 +26,26 @@ describe("the organization switcher", () => {
     await page.getByRole("menuitem", { name: "Create organization" }).click();
     const dialog = page.getByRole("dialog", { name: "Create organization" });
     await dialog.getByLabel("Name").fill("Acme Research");
+    // The slug follows the name as it is typed, by the server's rule…
+    expect(await dialog.getByLabel("Slug").inputValue()).toBe("acme-research");
+    // …until the person edits it. A slug another organization has is refused at the field.
+    await dialog.getByLabel("Slug").fill(new URL(home).pathname.split("/")[2]!);
+    await dialog.getByLabel("Name").fill("Acme Research Lab");
     await dialog.getByRole("button", { name: "Create organization" }).click();
-    await expect.poll(() => heading(page)).toBe("Acme Research");
+    await dialog.getByText("The slug is taken.").waitFor();
+    const slug = `acme-${Date.now()}`;
+    await dialog.getByLabel("Slug").fill(slug);
+    await dialog.getByRole("button", { name: "Create organization" }).click();
+    await expect.poll(() => heading(page)).toBe("Acme Research Lab");
     const acme = page.url();
-    expect(acme).not.toBe(home);
+    expect(new URL(acme).pathname).toBe(`/o/${slug}`);
 
-    await page.getByRole("button", { name: "Acme Research" }).click();
+    await page.getByRole("button", { name: "Acme Research Lab" }).click();
     await page.getByRole("menuitem", { name: /Ada Lovelace's Organization/ }).click();
     await expect.poll(() => heading(page)).toBe("Ada Lovelace's Organization");
     expect(page.url()).toBe(home);
     await page.goBack();
-    await expect.poll(() => heading(page)).toBe("Acme Research");
+    await expect.poll(() => heading(page)).toBe("Acme Research Lab");
     expect(page.url()).toBe(acme);
 
     // Account pages keep the organization last opened in the sidebar.

@@ -1,12 +1,10 @@
 import { useMutation, useQuery, useQueryClient, useSuspenseQuery } from "@tanstack/react-query";
 import { Outlet, useNavigate, useParams } from "@tanstack/react-router";
 import { useEffect, useState } from "react";
-import { Button as AriaButton, Form, Header, MenuSection } from "react-aria-components";
+import { Button as AriaButton, Header, MenuSection } from "react-aria-components";
 import { api, unwrap } from "../lib/api";
 import { errorMessage } from "../lib/errors";
-import { useApiForm } from "../lib/form";
 import { FreshSessionProvider } from "../lib/fresh";
-import { required, z } from "../lib/schema";
 import {
   lastOrganization,
   meQuery,
@@ -16,9 +14,9 @@ import {
 import { Banner } from "../ui/Banner";
 import { Button } from "../ui/Button";
 import { Dialog } from "../ui/Dialog";
-import { FormField } from "../ui/FormField";
 import { Menu, MenuItem, MenuSeparator } from "../ui/Menu";
 import { Toasts, toast } from "../ui/Toast";
+import { CreateOrganizationDialog } from "./create-organization";
 import {
   invitationDetails,
   type MyInvitation,
@@ -270,45 +268,5 @@ function VerifyBanner({ email }: { email: string }) {
         </Button>
       </Banner>
     </div>
-  );
-}
-
-const createSchema = z.object({ name: required("Enter the organization's name.") });
-
-function CreateOrganizationDialog({
-  open,
-  onOpenChange,
-}: {
-  open: boolean;
-  onOpenChange: (open: boolean) => void;
-}) {
-  const navigate = useNavigate();
-  const queryClient = useQueryClient();
-  const { form, onSubmit, formError, pending } = useApiForm(
-    createSchema,
-    { name: "" },
-    async (values) => {
-      const organization = await unwrap(api.POST("/api/v1/organizations", { body: values }));
-      await queryClient.invalidateQueries({ queryKey: organizationsQuery.queryKey });
-      onOpenChange(false);
-      form.reset();
-      await navigate({ to: "/o/$slug", params: { slug: organization.slug } });
-    },
-  );
-  return (
-    <Dialog title="Create organization" isOpen={open} onOpenChange={onOpenChange}>
-      <Form onSubmit={onSubmit} className="flex flex-col gap-4" validationBehavior="aria">
-        {formError && <Banner tone="error">{formError}</Banner>}
-        <FormField control={form.control} name="name" label="Name" />
-        <div className="flex justify-end gap-2">
-          <Button variant="secondary" slot="close">
-            Cancel
-          </Button>
-          <Button type="submit" pending={pending}>
-            Create organization
-          </Button>
-        </div>
-      </Form>
-    </Dialog>
   );
 }
