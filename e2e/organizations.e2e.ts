@@ -50,7 +50,7 @@ describe("the organization switcher", () => {
 
     // Account pages keep the organization last opened in the sidebar.
     await page.goto("/account/profile");
-    await page.getByRole("button", { name: "Acme Research" }).waitFor();
+    await page.getByRole("button", { name: "Acme Research Lab" }).waitFor();
     await context.close();
   });
 
