@@ -13,6 +13,18 @@ interface Context {
   queryClient: QueryClient;
 }
 
+type Search = Record<string, unknown>;
+
+/** The named search parameters that are non-empty strings; anything else in the address is dropped. */
+function strings<K extends string>(...keys: K[]) {
+  return (search: Search) =>
+    Object.fromEntries(
+      keys.flatMap((key) =>
+        typeof search[key] === "string" && search[key] ? [[key, search[key]]] : [],
+      ),
+    ) as Partial<Record<K, string>>;
+}
+
 /** Where a signed-in person goes by default: their first organization, or the no-org page. */
 async function landing(queryClient: QueryClient): Promise<string> {
   const organizations = await queryClient.ensureQueryData(organizationsQuery);
@@ -43,15 +55,13 @@ const signedOut = createRoute({
 const signIn = createRoute({
   getParentRoute: () => signedOut,
   path: "/",
-  validateSearch: (search: Record<string, unknown>): { redirect?: string } =>
-    typeof search.redirect === "string" ? { redirect: search.redirect } : {},
+  validateSearch: strings("redirect"),
   component: lazyRouteComponent(() => import("./pages/sign-in")),
 });
 const signUp = createRoute({
   getParentRoute: () => signedOut,
   path: "/sign-up",
-  validateSearch: (search: Record<string, unknown>): { invitation?: string } =>
-    typeof search.invitation === "string" ? { invitation: search.invitation } : {},
+  validateSearch: strings("invitation"),
   component: lazyRouteComponent(() => import("./pages/sign-up")),
 });
 const forgotPassword = createRoute({
@@ -60,8 +70,7 @@ const forgotPassword = createRoute({
   component: lazyRouteComponent(() => import("./pages/forgot-password")),
 });
 
-const tokenSearch = (search: Record<string, unknown>): { token?: string } =>
-  typeof search.token === "string" ? { token: search.token } : {};
+const tokenSearch = strings("token");
 
 /** Links from email work whether or not the person is signed in. */
 const resetPassword = createRoute({
@@ -80,10 +89,7 @@ const verifyEmail = createRoute({
 const socialError = createRoute({
   getParentRoute: () => root,
   path: "/social-error",
-  validateSearch: (search: Record<string, unknown>): { reason?: string; intent?: string } => ({
-    ...(typeof search.reason === "string" ? { reason: search.reason } : {}),
-    ...(typeof search.intent === "string" ? { intent: search.intent } : {}),
-  }),
+  validateSearch: strings("reason", "intent"),
   component: lazyRouteComponent(() => import("./pages/social-error")),
 });
 const invite = createRoute({
@@ -145,10 +151,8 @@ const members = createRoute({
   getParentRoute: () => settings,
   path: "/members",
   // The search and the filter live in the address, so a view can be shared and Back works.
-  validateSearch: (
-    search: Record<string, unknown>,
-  ): { q?: string; role?: (typeof ROLES)[number] } => ({
-    ...(typeof search.q === "string" && search.q ? { q: search.q } : {}),
+  validateSearch: (search: Search): { q?: string; role?: (typeof ROLES)[number] } => ({
+    ...strings("q")(search),
     ...(ROLES.includes(search.role as never)
       ? { role: search.role as (typeof ROLES)[number] }
       : {}),
@@ -165,21 +169,10 @@ const invitations = createRoute({
   path: "/invitations",
   component: lazyRouteComponent(() => import("./pages/organization/invitations")),
 });
-const text = (value: unknown) => (typeof value === "string" && value ? value : undefined);
 const audit = createRoute({
   getParentRoute: () => settings,
   path: "/audit",
-  validateSearch: (
-    search: Record<string, unknown>,
-  ): { action?: string; actor?: string; from?: string; to?: string } => {
-    const found = {
-      action: text(search.action),
-      actor: text(search.actor),
-      from: text(search.from),
-      to: text(search.to),
-    };
-    return Object.fromEntries(Object.entries(found).filter(([, v]) => v !== undefined));
-  },
+  validateSearch: strings("action", "actor", "from", "to"),
   component: lazyRouteComponent(() => import("./pages/organization/audit")),
 });
 
