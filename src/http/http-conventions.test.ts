@@ -502,6 +502,13 @@ describe("faults and logs", async () => {
     expect(redactUrl(`/invite/${token}/accept`)).toBe("/invite/[redacted]/accept");
     expect(redactUrl(`/reset?token=${token}&a=1`)).toBe("/reset?token=[redacted]&a=1");
     expect(redactUrl(`/keys/atr_${token}`)).toBe("/keys/[redacted]");
+    // A path carried in a query value arrives percent-encoded.
+    expect(redactUrl(`/start?returnTo=%2Finvite%2F${token}`)).toBe(
+      "/start?returnTo=%2Finvite%2F[redacted]",
+    );
+    expect(redactUrl(`/start?returnTo=%2finvite%2f${token}`)).toBe(
+      "/start?returnTo=%2finvite%2f[redacted]",
+    );
     expect(redactUrl(`/organizations/${id}/members`)).toBe(`/organizations/${id}/members`);
   });
 });

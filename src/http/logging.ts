@@ -3,7 +3,9 @@ import pino, { type Logger } from "pino";
 
 // Tokens (43 base64url characters) and API keys are longer than any id (30 characters):
 // anything that long in a URL is treated as a secret.
-const SECRET_IN_URL = /([/=])(atr_)?[A-Za-z0-9_-]{32,}/g;
+// A path inside a query value arrives percent-encoded (`returnTo=%2Finvite%2F<token>`), so
+// an encoded slash counts as a separator too.
+const SECRET_IN_URL = /([/=]|%2F)(atr_)?[A-Za-z0-9_-]{32,}/gi;
 
 // An OAuth callback's code and state are secrets of any length (GitHub's codes are 20 characters).
 const OAUTH_SECRET_IN_URL = /([?&](?:code|state)=)[^&#]*/g;

@@ -71,8 +71,12 @@ export async function finishOAuthFlow(
     );
     const location = `${deps.config.publicUrl}${flow.return_to}`;
     if (flow.intent === "sign-in") {
-      const { session } = await socialSignIn(deps, provider, profile, flow, meta);
-      return { location, session };
+      const { session, joinedSlug } = await socialSignIn(deps, provider, profile, flow, meta);
+      // A sign-up that accepted an invitation lands in its organization, as a password one does.
+      return {
+        location: joinedSlug ? `${deps.config.publicUrl}/o/${joinedSlug}` : location,
+        session,
+      };
     }
     const session = sessionOfFlow(caller, flow);
     if (flow.intent === "link") {

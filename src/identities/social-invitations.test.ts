@@ -60,7 +60,7 @@ describe("social sign-up under ATRIUM_SIGNUP=invite-only", () => {
     const { organization } = await provisioned(email);
     person(email);
     const b = browser();
-    expect(redirectedTo(await b.signIn("idp"))).toBe("/");
+    expect(redirectedTo(await b.signIn("idp"))).toBe(`/o/${organization.slug}`);
     const organizations = (await b.client.get("/me/organizations")).body.items;
     // The invited organization, and no personal one (invite-only turns them off).
     expect(organizations).toEqual([
@@ -102,7 +102,8 @@ describe("an invitation link followed by a social sign-up", () => {
     person(email);
     const b = browser();
     const reply = await b.signIn("idp", { invitation: invitation.token, returnTo: "/home" });
-    expect(redirectedTo(reply)).toBe("/home");
+    // It lands in the organization it joined, whatever the page asked to come back to.
+    expect(redirectedTo(reply)).toBe(`/o/${organization.slug}`);
     const me = (await b.client.get("/me")).body;
     expect(me).toMatchObject({ email, emailVerified: true });
     const organizations = (await b.client.get("/me/organizations")).body.items;

@@ -27,6 +27,8 @@ export interface SocialSignInResult {
   userId: string;
   /** What happened, for the tests and the audit trail. */
   outcome: "signed_in" | "linked" | "signed_up";
+  /** The slug of the organization a sign-up joined by invitation: where the person lands. */
+  joinedSlug?: string;
 }
 
 /** When the person proved who they are: the provider's `auth_time`, never in the future. */
@@ -249,7 +251,12 @@ async function socialSignUp(
         meta,
         authenticatedAtOf(profile, meta.now),
       );
-      return { session, userId: row.id, outcome: "signed_up" as const };
+      return {
+        session,
+        userId: row.id,
+        outcome: "signed_up" as const,
+        ...(invitation ? { joinedSlug: invitation.organization_slug } : {}),
+      };
     });
   } catch (error) {
     // A password sign-up for the same address won the race.

@@ -22,28 +22,6 @@ export function keepOnlyInvitation(queryClient: QueryClient, token: string): voi
   });
 }
 
-const remembered = (token: string) => `atrium:invitation:${token}`;
-
-/**
- * A sign-up through a provider accepts the invitation and comes back to its (now used) link:
- * the organization's name, kept for this tab, lets the page land in it instead.
- */
-export function rememberInvitation(token: string, organization: string): void {
-  try {
-    sessionStorage.setItem(remembered(token), organization);
-  } catch {
-    // Storage refused: the used link's page says so, and the organization is in the switcher.
-  }
-}
-
-export function rememberedInvitation(token: string): string | null {
-  try {
-    return sessionStorage.getItem(remembered(token));
-  } catch {
-    return null;
-  }
-}
-
 const TAB =
   "flex-1 cursor-default rounded px-3 py-1.5 text-center text-sm font-medium text-slate-700 outline-none data-[focus-visible]:ring-2 data-[focus-visible]:ring-brand-700 data-[selected]:bg-white data-[selected]:text-slate-900 data-[selected]:shadow-sm";
 
@@ -101,11 +79,10 @@ export function JoinForms({ token, invitation }: { token: string; invitation: In
           />
         </TabPanel>
       </Tabs>
-      {/* A plain wrapper: the provider's links are what is clicked, and keyboard activation
-          of a link fires click too. */}
-      <div onClickCapture={() => rememberInvitation(token, organization)}>
-        <SocialButtons invitation={token} returnTo={`/invite/${token}`} />
-      </div>
+      {/* The token goes to the provider flow as `invitation` (stored hashed), never in the
+          return path, which is stored and logged as it is: a sign-up lands in the organization
+          it joined, a sign-in on the home page, where the invitation waits with Accept. */}
+      <SocialButtons invitation={token} returnTo="/home" />
     </>
   );
 }

@@ -1,8 +1,6 @@
 import { api, unwrap } from "../lib/api";
+import { ROLE_NAMES } from "../lib/organization";
 import { formatDate } from "./page";
-
-/** A role as people read it. */
-export const ROLE_NAME = { owner: "Owner", admin: "Admin", member: "Member" } as const;
 
 /** What an invitation's link shows before anything is decided. */
 export async function fetchInvitation(token: string) {
@@ -15,7 +13,7 @@ export type Invitation = Awaited<ReturnType<typeof fetchInvitation>>;
 export function InvitationSummary({ invitation }: { invitation: Invitation }) {
   const rows = [
     ["Organization", invitation.organization.name],
-    ["Role", ROLE_NAME[invitation.role]],
+    ["Role", ROLE_NAMES[invitation.role]],
     ["Invited by", invitation.invitedBy.name],
     ["Invited email", invitation.email],
   ] as const;

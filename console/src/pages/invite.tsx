@@ -1,12 +1,12 @@
 import { useQuery } from "@tanstack/react-query";
-import { Link, Navigate, useParams } from "@tanstack/react-router";
+import { Link, useParams } from "@tanstack/react-router";
 import { useState } from "react";
 import { ApiError } from "../lib/api";
 import { errorMessage } from "../lib/errors";
-import { meQuery, organizationsQuery } from "../lib/session";
+import { meQuery } from "../lib/session";
 import { Button } from "../ui/Button";
 import { sameEmail } from "./invitation-email";
-import { JoinForms, rememberedInvitation } from "./invitation-join";
+import { JoinForms } from "./invitation-join";
 import { InvitationForSomeoneElse, RespondToInvitation } from "./invitation-respond";
 import { fetchInvitation, InvitationSummary } from "./invitation-summary";
 import { LinkPage } from "./link-page";
@@ -48,7 +48,6 @@ export default function Invite() {
   if (invitation.isError) {
     return (
       <UnusableInvitation
-        token={token}
         error={invitation.error}
         signedIn={!!me.data}
         retry={() => void invitation.refetch()}
@@ -72,32 +71,15 @@ export default function Invite() {
 
 /** Expired, or used, revoked, replaced, declined or unknown (the API tells only expiry apart). */
 function UnusableInvitation({
-  token,
   error,
   signedIn,
   retry,
 }: {
-  token: string;
   error: Error;
   signedIn: boolean;
   retry: () => void;
 }) {
   const gone = error instanceof ApiError && error.status === 404;
-  // Back from a provider's sign-up, which accepted the invitation: land in its organization.
-  const joinedName = gone && signedIn ? rememberedInvitation(token) : null;
-  const organizations = useQuery({ ...organizationsQuery, enabled: joinedName !== null });
-  const joined = organizations.data?.find((o) => o.organization.name === joinedName);
-  if (joined) return <Navigate to="/o/$slug" params={{ slug: joined.organization.slug }} replace />;
-  if (joinedName && organizations.isPending) {
-    return (
-      <LinkPage title="Invitation">
-        <p role="status" className="text-sm text-slate-700">
-          Loading…
-        </p>
-      </LinkPage>
-    );
-  }
-
   const home = (
     <Link to={signedIn ? "/home" : "/"} className="font-medium text-brand-700 underline">
       {signedIn ? "Go to your organizations" : "Go to Atrium"}

@@ -3,11 +3,11 @@ import { useNavigate } from "@tanstack/react-router";
 import { useId, useRef } from "react";
 import { api, unwrap } from "../lib/api";
 import { errorMessage } from "../lib/errors";
+import { ROLE_NAMES } from "../lib/organization";
 import { organizationsQuery } from "../lib/session";
 import { Banner } from "../ui/Banner";
 import { Button } from "../ui/Button";
 import { toast } from "../ui/Toast";
-import { ROLE_NAME } from "./invitation-summary";
 import { formatDate, LoadError, Loading } from "./page";
 
 async function fetchMyInvitations() {
@@ -79,7 +79,7 @@ export function useAnswerInvitation(onDone?: () => void) {
 
 /** "Member, invited by Ada Lovelace, until 3 Dec 2026" */
 export function invitationDetails(invitation: MyInvitation): string {
-  return `${ROLE_NAME[invitation.role]}, invited by ${invitation.invitedBy.name}, until ${formatDate(invitation.expiresAt)}`;
+  return `${ROLE_NAMES[invitation.role]}, invited by ${invitation.invitedBy.name}, until ${formatDate(invitation.expiresAt)}`;
 }
 
 /**

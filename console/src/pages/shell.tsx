@@ -5,6 +5,7 @@ import { Button as AriaButton, Header, MenuSection } from "react-aria-components
 import { api, unwrap } from "../lib/api";
 import { errorMessage } from "../lib/errors";
 import { FreshSessionProvider } from "../lib/fresh";
+import { mayManage, ROLE_NAMES } from "../lib/organization";
 import {
   lastOrganization,
   meQuery,
@@ -24,8 +25,6 @@ import {
   useAnswerInvitation,
 } from "./pending-invitations";
 import { ConfirmWithProvider } from "./social-buttons";
-
-const ROLE = { owner: "Owner", admin: "Admin", member: "Member" } as const;
 
 /** The signed-in frame: the sidebar (organization switcher, account menu) and the page. */
 export default function Shell() {
@@ -64,9 +63,12 @@ function OrganizationSwitcher({ onCreate }: { onCreate: (() => void) | undefined
   const organizations = useQuery(organizationsQuery);
   const { slug } = useParams({ strict: false }) as { slug?: string };
   const navigate = useNavigate();
-  const wanted = slug ?? lastOrganization();
-  const current =
-    organizations.data?.find((o) => o.organization.slug === wanted) ?? organizations.data?.[0];
+  // The organization in the address, or none when it is not one of the account's (moved,
+  // gone): the switcher must never name, or offer to manage, another one instead.
+  const current = slug
+    ? organizations.data?.find((o) => o.organization.slug === slug)
+    : (organizations.data?.find((o) => o.organization.slug === lastOrganization()) ??
+      organizations.data?.[0]);
   useEffect(() => {
     if (slug) rememberOrganization(slug);
   }, [slug]);
@@ -116,10 +118,10 @@ function OrganizationSwitcher({ onCreate }: { onCreate: (() => void) | undefined
             onAction={() => open(organization.slug)}
           >
             <span className="truncate">{organization.name}</span>
-            <span className="text-xs text-slate-600">{ROLE[role]}</span>
+            <span className="text-xs text-slate-600">{ROLE_NAMES[role]}</span>
           </MenuItem>
         ))}
-        {current && current.role !== "member" && (
+        {current && mayManage(current.role) && (
           <MenuItem
             id="manage"
             textValue="Manage"
@@ -151,7 +153,7 @@ function OrganizationSwitcher({ onCreate }: { onCreate: (() => void) | undefined
                     <span className="sr-only">Invitation to </span>
                     {invitation.organization.name}
                   </span>
-                  <span className="text-xs text-slate-600">{ROLE[invitation.role]}</span>
+                  <span className="text-xs text-slate-600">{ROLE_NAMES[invitation.role]}</span>
                 </MenuItem>
               ))}
             </MenuSection>

@@ -18,8 +18,9 @@ export function OrganizationGate({
   slug: string;
   children: (organization: Organization) => ReactNode;
 }) {
-  const organization = useQuery(organizationQuery(slug));
-  const { pathname } = useLocation();
+  // Asked again on each visit: a member removed a moment ago must not see the cached copy.
+  const organization = useQuery({ ...organizationQuery(slug), refetchOnMount: "always" });
+  const { pathname, searchStr } = useLocation();
   if (organization.isPending) return <Loading what="the organization" />;
   if (organization.isError) {
     if (organization.error instanceof ApiError && organization.error.status === 404) {
@@ -44,7 +45,8 @@ export function OrganizationGate({
   }
   const found = organization.data;
   if (found.slug !== slug) {
-    const moved = pathname.replace(`/o/${slug}`, `/o/${found.slug}`);
+    // The same page and filters, at the new address.
+    const moved = pathname.replace(`/o/${slug}`, `/o/${found.slug}`) + searchStr;
     return (
       <>
         <PageTitle>{found.name} has moved</PageTitle>

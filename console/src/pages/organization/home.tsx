@@ -61,7 +61,11 @@ function LeaveOrganization({ organization, slug }: { organization: Organization;
     queryFn: async () => {
       const page = await unwrap(
         api.GET("/api/v1/organizations/{org}/members", {
-          params: { path: { org: slug }, query: { q: me?.email ?? "", limit: "50" } },
+          params: {
+            path: { org: slug },
+            // The API searches by at most 100 characters; the match is made by id below.
+            query: { q: (me?.email ?? "").slice(0, 100), limit: "50" },
+          },
         }),
       );
       return page.items.find((member) => member.user.id === me?.id) ?? null;

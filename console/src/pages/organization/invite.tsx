@@ -98,6 +98,7 @@ export default function InvitePage() {
   const delivery = form.watch("delivery");
   const count = splitAddresses(emailsText ?? "").length;
   const roleHelp = useId();
+  const roleSelect = useId();
 
   return (
     <div className="flex flex-col gap-8">
@@ -144,20 +145,23 @@ export default function InvitePage() {
             name="role"
             render={({ field }) => (
               <div className="flex flex-col gap-1">
-                <label className="flex flex-col gap-1 text-sm font-medium text-slate-800">
+                {/* Labelled by `for`, not by wrapping: a wrapping label would fold the chosen
+                    option into the select's name ("Role Member"). */}
+                <label htmlFor={roleSelect} className="text-sm font-medium text-slate-800">
                   Role
-                  <select
-                    {...field}
-                    aria-describedby={roleHelp}
-                    className="rounded-md border border-slate-400 bg-white px-3 py-2 text-sm text-slate-900 sm:max-w-xs"
-                  >
-                    {grantable.map((role) => (
-                      <option key={role} value={role}>
-                        {ROLE_NAMES[role]}
-                      </option>
-                    ))}
-                  </select>
                 </label>
+                <select
+                  {...field}
+                  id={roleSelect}
+                  aria-describedby={roleHelp}
+                  className="rounded-md border border-slate-400 bg-white px-3 py-2 text-sm text-slate-900 sm:max-w-xs"
+                >
+                  {grantable.map((role) => (
+                    <option key={role} value={role}>
+                      {ROLE_NAMES[role]}
+                    </option>
+                  ))}
+                </select>
                 <p id={roleHelp} className="text-xs text-slate-600">
                   Members use the organization; admins also manage its settings, members and
                   invitations; owners may do everything, including deleting it.
