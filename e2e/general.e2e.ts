@@ -56,6 +56,10 @@ describe("an organization's general settings", () => {
     // A slug that never was answers like any unknown organization.
     await page.goto("/o/no-such-organization-anywhere/settings/general");
     await page.getByRole("heading", { name: "Organization not found" }).waitFor();
+    // The switcher names no organization in its place, so Manage cannot open another one.
+    await page.getByRole("button", { name: "Organizations" }).click();
+    await page.getByRole("menuitem", { name: /Analytical Engines/ }).waitFor();
+    expect(await page.getByRole("menuitem", { name: "Manage" }).count()).toBe(0);
     await context.close();
   });
 
