@@ -9,6 +9,7 @@ import {
   person,
   signUp,
   signUpFromInvitation,
+  slugOf,
   startAtrium,
 } from "./support.js";
 
@@ -19,8 +20,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await atrium?.close();
 });
-
-const slugOf = (page: Page) => new URL(page.url()).pathname.split("/")[2]!;
 
 /** The owner (signed in on `page` as `ownerEmail`) invites `email` by email; the link mailed. */
 async function invite(page: Page, ownerEmail: string, email: string): Promise<string> {
@@ -174,7 +173,6 @@ describe("the audit log", () => {
     expect(await panel.textContent()).toContain('"to": "admin"');
     expect(await panel.textContent()).toContain("HeadlessChrome");
     expect(await axeViolations(page)).toEqual([]);
-    await page.screenshot({ path: "/tmp/audit-desktop.png", fullPage: true });
 
     // At phone width: cards, each readable, the expanded one still open.
     await page.setViewportSize(PHONE);
@@ -184,7 +182,6 @@ describe("the audit log", () => {
     const cardDetails = cards.getByRole("button", { name: "Details" }).first();
     expect(await cardDetails.getAttribute("aria-expanded")).toBe("true");
     expect(await axeViolations(page)).toEqual([]);
-    await page.screenshot({ path: "/tmp/audit-phone.png", fullPage: true });
     await page.setViewportSize(DESKTOP);
     await context.close();
   });

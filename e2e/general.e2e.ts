@@ -1,4 +1,3 @@
-import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type Atrium,
@@ -7,6 +6,7 @@ import {
   PHONE,
   person,
   signUp,
+  slugOf,
   startAtrium,
 } from "./support.js";
 
@@ -17,8 +17,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await atrium?.close();
 });
-
-const slugOf = (page: Page) => new URL(page.url()).pathname.split("/")[2]!;
 
 /** A new owner on the General page of their own organization. */
 async function ownerOnGeneral(viewport = DESKTOP) {

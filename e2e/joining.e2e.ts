@@ -7,6 +7,7 @@ import {
   PHONE,
   person,
   signUp,
+  slugOf,
   startAtrium,
 } from "./support.js";
 
@@ -20,7 +21,6 @@ afterAll(async () => {
 
 type Person = ReturnType<typeof person>;
 const changes = () => ({ headers: { origin: atrium.url } });
-const slugOf = (page: Page) => new URL(page.url()).pathname.split("/")[2]!;
 const heading = (page: Page) => page.getByRole("heading", { level: 1 }).textContent();
 
 /** Opens the verification link mailed to `who`, signed in or not. */
@@ -66,10 +66,6 @@ async function expectReview(page: Page, organization: string, email: string) {
   expect(await review.textContent()).toContain("Ada Lovelace");
   expect(await review.textContent()).toContain(email);
   expect(await review.textContent()).toContain("Expires");
-}
-
-async function shoot(page: Page, name: string) {
-  await page.screenshot({ path: `/tmp/joining-shots/${name}.png`, fullPage: true });
 }
 
 describe("the invitation page", () => {
@@ -212,21 +208,17 @@ describe("the invitation page", () => {
       await page.goto(url);
       await page.getByRole("tab", { name: "Create account" }).waitFor();
       expect(await axeViolations(page)).toEqual([]);
-      await shoot(page, `review-signed-out-${size}`);
       await page.getByRole("tab", { name: "Sign in" }).click();
       expect(await axeViolations(page)).toEqual([]);
-      await shoot(page, `review-sign-in-${size}`);
 
       await signUp(page, { ...other, email: `${size}-${other.email}` });
       await page.goto(url);
       await page.getByRole("button", { name: "Sign out and continue" }).waitFor();
       expect(await axeViolations(page)).toEqual([]);
-      await shoot(page, `mismatch-${size}`);
 
       await page.goto(dead.url);
       await page.getByRole("heading", { name: "This invitation has expired" }).waitFor();
       expect(await axeViolations(page)).toEqual([]);
-      await shoot(page, `expired-${size}`);
       await context.close();
     }
   });
@@ -256,7 +248,6 @@ describe("pending invitations of the signed-in account", () => {
     expect(await fromAda.textContent()).toContain("Member, invited by Ada Lovelace");
     await fromGrace.waitFor();
     expect(await axeViolations(page)).toEqual([]);
-    await shoot(page, "home-pending-desktop");
 
     // Decline on the home page: the invitation goes, here and in the switcher.
     await fromGrace.getByRole("button", { name: "Decline" }).click();
@@ -265,7 +256,6 @@ describe("pending invitations of the signed-in account", () => {
     await page.getByRole("menuitem", { name: /Ada Lovelace's Organization/ }).waitFor();
     expect(await page.getByRole("menuitem", { name: /Grace Hopper/ }).count()).toBe(0);
     expect(await axeViolations(page)).toEqual([]);
-    await shoot(page, "switcher-invitations-desktop");
 
     // Accept from the switcher, by keyboard: the dialog reviews, Accept joins and lands there.
     await page.keyboard.press("Escape");
@@ -278,7 +268,6 @@ describe("pending invitations of the signed-in account", () => {
     const dialog = page.getByRole("dialog", { name: "Join Ada Lovelace's Organization" });
     await dialog.getByText("Member, invited by Ada Lovelace").waitFor();
     expect(await axeViolations(page)).toEqual([]);
-    await shoot(page, "switcher-dialog-desktop");
     await dialog.getByRole("button", { name: "Accept" }).click();
     await page.waitForURL(`${atrium.url}/o/${ada.slug}`);
     await expect.poll(() => heading(page)).toBe("Ada Lovelace's Organization");
@@ -340,7 +329,6 @@ describe("pending invitations of the signed-in account", () => {
       const items = page.getByRole("region", { name: "Pending invitations" }).getByRole("listitem");
       await expect.poll(() => items.count()).toBe(2);
       expect(await axeViolations(page)).toEqual([]);
-      await page.screenshot({ path: "/tmp/joining-shots/welcome-phone.png", fullPage: true });
       await items.filter({ hasText: "Beta" }).getByRole("button", { name: "Decline" }).click();
       await expect.poll(() => items.count()).toBe(1);
       await items.filter({ hasText: "Acme" }).getByRole("button", { name: "Accept" }).click();

@@ -10,6 +10,7 @@ import {
   signIn,
   signUp,
   signUpFromInvitation,
+  slugOf,
   startAtrium,
 } from "./support.js";
 
@@ -42,7 +43,7 @@ async function owner(name: string, viewport = DESKTOP) {
   const page = await newPage(viewport);
   const who = person(name);
   await signUp(page, who);
-  const slug = new URL(page.url()).pathname.split("/")[2]!;
+  const slug = slugOf(page);
   return { page, who, slug };
 }
 
@@ -310,11 +311,9 @@ describe("the members page", () => {
     await poll(() => names(ada.page)).toEqual(["Ada Lovelace", "Bob Kahn"]);
     await ada.page.getByRole("combobox", { name: "Role of Bob Kahn" }).focus();
     expect(await axeViolations(ada.page)).toEqual([]);
-    await ada.page.screenshot({ path: "/tmp/members-desktop.png", fullPage: true });
     await ada.page.getByRole("button", { name: "Remove Bob Kahn" }).click();
     await ada.page.getByRole("alertdialog", { name: "Remove Bob Kahn?" }).waitFor();
     expect(await axeViolations(ada.page)).toEqual([]);
-    await ada.page.screenshot({ path: "/tmp/members-desktop-remove.png" });
 
     const phone = await newPage(PHONE);
     await signIn(phone, ada.who);
@@ -324,11 +323,9 @@ describe("the members page", () => {
     await cards.getByText("Bob Kahn").waitFor();
     expect(await phone.getByRole("grid", { name: "Members" }).isVisible()).toBe(false);
     expect(await axeViolations(phone)).toEqual([]);
-    await phone.screenshot({ path: "/tmp/members-phone.png", fullPage: true });
     await phone.getByRole("combobox", { name: "Role of Bob Kahn" }).selectOption("owner");
     await phone.getByRole("dialog", { name: "Make Bob Kahn an owner?" }).waitFor();
     expect(await axeViolations(phone)).toEqual([]);
-    await phone.screenshot({ path: "/tmp/members-phone-owner.png" });
   });
 });
 
@@ -346,7 +343,7 @@ describe("ownership with a sign-in that is no longer recent", () => {
     const page = await context.newPage();
     const ada = person("Ada Lovelace");
     await signUp(page, ada);
-    const slug = new URL(page.url()).pathname.split("/")[2]!;
+    const slug = slugOf(page);
     const sent = await page.request.post(`/api/v1/organizations/${slug}/invitations`, {
       data: { emails: ["bob@example.com"], role: "member", delivery: "link" },
       headers: { origin: strict.url },

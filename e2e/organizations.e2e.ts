@@ -1,6 +1,6 @@
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Atrium, person, signUp, startAtrium } from "./support.js";
+import { type Atrium, person, signUp, slugOf, startAtrium } from "./support.js";
 
 let atrium: Atrium;
 beforeAll(async () => {
@@ -84,7 +84,7 @@ describe("the organization switcher", () => {
 describe("invitation links", () => {
   /** The owner (signed in on `page` as `ownerEmail`) invites `email` by email. */
   async function invite(page: Page, ownerEmail: string, email: string): Promise<string> {
-    const slug = new URL(page.url()).pathname.split("/")[2]!;
+    const slug = slugOf(page);
     // Email invitations need an inviter whose own address is verified.
     const verification = new URL(await atrium.link(ownerEmail, "verify-email"));
     const verified = await page.request.post("/api/v1/auth/verify-email", {
@@ -162,7 +162,7 @@ describe("invitation links", () => {
 
     await page.goto(link);
     await page.getByRole("heading", { name: "This invitation no longer works" }).waitFor();
-    const slug = new URL(owner.url()).pathname.split("/")[2]!;
+    const slug = slugOf(owner);
     const pending = await owner.request.get(`/api/v1/organizations/${slug}/invitations`);
     expect((await pending.json()).items).toEqual([]);
   });

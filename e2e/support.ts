@@ -167,6 +167,11 @@ export async function signUpFromInvitation(
   await page.waitForURL(/\/o\/[^/]+$/);
 }
 
+/** The slug of the organization the page is in (`/o/{slug}/…`). */
+export function slugOf(page: Page): string {
+  return new URL(page.url()).pathname.split("/")[2] ?? "";
+}
+
 export async function signIn(page: Page, who: { email: string; password: string }) {
   await page.goto("/");
   await page.getByRole("heading", { name: "Sign in to Atrium" }).waitFor();
